@@ -1,0 +1,1 @@
+"""Implementations under test: references, adapters to PyTorch built-ins, and the target protocol."""

@@ -1,0 +1,3 @@
+"""Augmentation family (numpy_ref)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Noise family (numpy_ref)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Normalization family (numpy_ref)."""
+
+__all__: list[str] = []

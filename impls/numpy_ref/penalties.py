@@ -1,0 +1,3 @@
+"""Penalties family (numpy_ref)."""
+
+__all__: list[str] = []

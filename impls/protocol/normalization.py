@@ -1,0 +1,1 @@
+"""Protocol of the normalization family."""

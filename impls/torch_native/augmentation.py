@@ -1,0 +1,3 @@
+"""Augmentation family (torch_native)."""
+
+__all__: list[str] = []

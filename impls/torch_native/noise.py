@@ -1,0 +1,3 @@
+"""Noise family (torch_native)."""
+
+__all__: list[str] = []

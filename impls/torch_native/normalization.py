@@ -1,0 +1,3 @@
+"""Normalization family (torch_native)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Penalties family (torch_native)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Augmentation family (torch_ref)."""
+
+__all__: list[str] = []

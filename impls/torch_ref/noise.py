@@ -1,0 +1,3 @@
+"""Noise family (torch_ref)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Normalization family (torch_ref)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Penalties family (torch_ref)."""
+
+__all__: list[str] = []

@@ -1,0 +1,35 @@
+"""The suite's false-failure budget, as the running session spends it.
+
+Every random check asks :func:`alpha` for its false-failure probability and calls
+:func:`spend`. The plugin reports the count and fails the session if it exceeds the
+allocation the per-check α was computed from (a union bound then no longer covers the run).
+"""
+
+from __future__ import annotations
+
+from regverify.stats import RANDOM_CHECK_ALLOCATION, SUITE_FALSE_FAILURE_BUDGET, alpha_per_check
+
+SUITE_BUDGET = SUITE_FALSE_FAILURE_BUDGET
+_state = {"multiplier": 1.0, "checks": 0}
+
+
+def reset(multiplier: float = 1.0) -> None:
+    _state["multiplier"] = multiplier
+    _state["checks"] = 0
+
+
+def alpha() -> float:
+    """False-failure probability allotted to one random check in this session."""
+    return alpha_per_check(_state["multiplier"])
+
+
+def allocation() -> int:
+    return int(RANDOM_CHECK_ALLOCATION * _state["multiplier"])
+
+
+def spend(checks: int = 1) -> None:
+    _state["checks"] += checks
+
+
+def checks_made() -> int:
+    return _state["checks"]

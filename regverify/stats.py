@@ -1,0 +1,262 @@
+"""Statistical toolkit: exact or distribution-free tests with their sample-size design.
+
+Every random property in the suite decides with one of these tests. Each test comes with
+three functions that are the same mathematics read in three directions:
+
+- the decision (reject or not) at a false-failure probability ``alpha``;
+- the power against a stated deviation ``delta`` at a given sample size;
+- the smallest sample size that reaches a stated power against ``delta``
+  (and the smallest ``delta`` a given sample size detects).
+
+The suite's false-failure budget is split across checks by :func:`alpha_per_check`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+#: Probability that one full run of the default suite fails although every target is correct.
+SUITE_FALSE_FAILURE_BUDGET = 1e-6
+#: Upper bound on the number of random checks one default run performs (Hypothesis examples
+#: x random assertions). The plugin counts the checks actually made and fails the session if
+#: the allocation is exceeded, so the budget above is a guarantee, not a hope.
+RANDOM_CHECK_ALLOCATION = 10_000
+
+
+def alpha_per_check(examples_multiplier: float = 1.0) -> float:
+    """False-failure probability of one random check: the suite budget split evenly (Bonferroni)."""
+    return SUITE_FALSE_FAILURE_BUDGET / (RANDOM_CHECK_ALLOCATION * examples_multiplier)
+
+
+@dataclass(frozen=True)
+class Design:
+    """A test's design: false-failure probability, power, and the deviation detected with that power."""
+
+    alpha: float
+    power: float
+    delta: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.alpha < 1.0:
+            raise ValueError(f"Design: alpha must be in (0, 1), got {self.alpha!r}")
+        if not 0.0 < self.power < 1.0:
+            raise ValueError(f"Design: power must be in (0, 1), got {self.power!r}")
+        if not self.delta > 0.0:
+            raise ValueError(f"Design: delta must be > 0, got {self.delta!r}")
+
+    def describe(self, n: int | None = None) -> str:
+        size = f"n={n}, " if n is not None else ""
+        return f"{size}α={self.alpha:.1e}, detects |Δ| ≥ {self.delta:g} with power {self.power:g}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Outcome of one test: the statistic, its p-value (or bound) and whether H0 is rejected."""
+
+    statistic: float
+    pvalue: float
+    reject: bool
+    method: str
+
+
+def _check_fraction(name: str, value: float, *, closed: bool) -> None:
+    low_ok = value >= 0.0 if closed else value > 0.0
+    high_ok = value <= 1.0 if closed else value < 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    if not (low_ok and high_ok):
+        bounds = "[0, 1]" if closed else "(0, 1)"
+        raise ValueError(f"{name} must be in {bounds}, got {value!r}")
+
+
+# ---------------------------------------------------------------- binomial (exact, equal-tailed)
+
+
+def binomial_critical_values(n: int, p0: float, alpha: float) -> tuple[int, int]:
+    """Return (k_low, k_high): the exact equal-tailed test rejects when k <= k_low or k >= k_high.
+
+    Each tail has probability at most alpha/2 under Binomial(n, p0), so the level is at most alpha
+    exactly, not asymptotically. k_low = -1 or k_high = n + 1 mean that tail cannot reject.
+    """
+    _check_fraction("p0", p0, closed=True)
+    if p0 == 0.0:
+        return -1, 1
+    if p0 == 1.0:
+        return n - 1, n + 1
+    k_low = int(sps.binom.ppf(alpha / 2, n, p0))
+    if sps.binom.cdf(k_low, n, p0) > alpha / 2:
+        k_low -= 1
+    k_high = int(sps.binom.isf(alpha / 2, n, p0)) + 1
+    if sps.binom.sf(k_high - 2, n, p0) <= alpha / 2:
+        k_high -= 1
+    return k_low, k_high
+
+
+def binomial_test(k: int, n: int, p0: float, alpha: float) -> Decision:
+    """Exact two-sided test of H0: k ~ Binomial(n, p0), equal-tailed p-value 2·min(P(X≤k), P(X≥k))."""
+    if p0 in (0.0, 1.0):
+        expected = round(n * p0)
+        pvalue = 1.0 if k == expected else 0.0
+    else:
+        pvalue = min(1.0, 2.0 * min(sps.binom.cdf(k, n, p0), sps.binom.sf(k - 1, n, p0)))
+    return Decision(float(k), float(pvalue), bool(pvalue <= alpha), "exact equal-tailed binomial test")
+
+
+def binomial_power(n: int, p0: float, p1: float, alpha: float) -> float:
+    """Exact probability that the binomial test at level alpha rejects when the true rate is p1."""
+    k_low, k_high = binomial_critical_values(n, p0, alpha)
+    return float(sps.binom.cdf(k_low, n, p1) + sps.binom.sf(k_high - 1, n, p1))
+
+
+def _alternatives(p0: float, delta: float) -> list[float]:
+    return [p for p in (p0 - delta, p0 + delta) if 0.0 <= p <= 1.0]
+
+
+def binomial_sample_size(p0: float, design: Design) -> int:
+    """Smallest n whose exact test reaches design.power against every rate p0 ± delta in [0, 1].
+
+    Starts from the normal approximation and refines by bisection on the exact power (the exact
+    power is a saw-tooth in n; bisection finds a point where it is reached, within one tooth).
+    """
+    _check_fraction("p0", p0, closed=True)
+    alternatives = _alternatives(p0, design.delta)
+    if not alternatives:
+        raise ValueError(f"binomial_sample_size: delta={design.delta} leaves no alternative in [0, 1]")
+    if p0 in (0.0, 1.0):
+        # A single event off the degenerate value rejects; need P(no event | p1) <= beta.
+        worst = min(abs(p - p0) for p in alternatives)
+        return max(1, math.ceil(math.log(1 - design.power) / math.log(1 - worst)))
+
+    def powerful(n: int) -> bool:
+        return all(binomial_power(n, p0, p1, design.alpha) >= design.power for p1 in alternatives)
+
+    z = sps.norm.isf(design.alpha / 2) + sps.norm.isf(1 - design.power)
+    spread = max(math.sqrt(p0 * (1 - p0)), math.sqrt(max(p * (1 - p) for p in alternatives)))
+    high = max(8, math.ceil(2 * (z * spread / design.delta) ** 2))
+    while not powerful(high):
+        high *= 2
+    low = 1
+    while low < high:
+        mid = (low + high) // 2
+        if powerful(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return high
+
+
+def binomial_detectable_delta(n: int, p0: float, alpha: float, power: float) -> float:
+    """Smallest |p1 - p0| the exact test at (n, alpha) detects with the given power (bisection)."""
+    low, high = 0.0, max(p0, 1 - p0)
+    for _ in range(60):
+        mid = (low + high) / 2
+        if all(binomial_power(n, p0, p1, alpha) >= power for p1 in _alternatives(p0, mid)):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def clopper_pearson_upper(failures: int, trials: int, confidence: float) -> float:
+    """One-sided Clopper-Pearson upper confidence bound on a rate after `failures` in `trials`."""
+    if failures >= trials:
+        return 1.0
+    return float(sps.beta.ppf(confidence, failures + 1, trials - failures))
+
+
+# ---------------------------------------------------------------- variance (chi-square, normal data)
+
+
+def variance_test(sample: np.ndarray, sigma2: float, alpha: float) -> Decision:
+    """Two-sided equal-tailed χ² test of H0: Var = sigma2 for an i.i.d. normal sample."""
+    sample = np.asarray(sample, dtype=np.float64).ravel()
+    dof = sample.size - 1
+    statistic = dof * sample.var(ddof=1) / sigma2
+    pvalue = min(1.0, 2.0 * min(sps.chi2.cdf(statistic, dof), sps.chi2.sf(statistic, dof)))
+    return Decision(float(statistic), float(pvalue), bool(pvalue <= alpha), "χ² variance test")
+
+
+def variance_power(n: int, ratio: float, alpha: float) -> float:
+    """Probability the χ² test rejects when the true variance is ratio × the null variance."""
+    dof = n - 1
+    low, high = sps.chi2.ppf(alpha / 2, dof), sps.chi2.isf(alpha / 2, dof)
+    return float(sps.chi2.cdf(low / ratio, dof) + sps.chi2.sf(high / ratio, dof))
+
+
+def variance_sample_size(design: Design) -> int:
+    """Smallest n with power ≥ design.power against variance ratios 1 + delta and 1/(1 + delta)."""
+    ratios = (1 + design.delta, 1 / (1 + design.delta))
+
+    def powerful(n: int) -> bool:
+        return all(variance_power(n, r, design.alpha) >= design.power for r in ratios)
+
+    high = 8
+    while not powerful(high):
+        high *= 2
+    low = 2
+    while low < high:
+        mid = (low + high) // 2
+        if powerful(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return high
+
+
+# ---------------------------------------------------------------- distributions (DKW band)
+
+
+def dkw_epsilon(n: int, alpha: float) -> float:
+    """Half-width of the DKW band: P(sup |F_n - F| > ε) ≤ alpha for any continuous F (Massart)."""
+    return math.sqrt(math.log(2 / alpha) / (2 * n))
+
+
+def dkw_sample_size(design: Design) -> int:
+    """Smallest n such that a sup-distance delta between the true and null CDFs is detected.
+
+    Reject when D_n = sup|F_n - F0| > ε_α. If sup|G - F0| ≥ delta, D_n ≥ delta - sup|F_n - G|,
+    and sup|F_n - G| ≤ ε_β with probability ≥ 1 - β; so delta ≥ ε_α + ε_β suffices.
+    """
+    beta = 1 - design.power
+    root = math.sqrt(math.log(2 / design.alpha) / 2) + math.sqrt(math.log(2 / beta) / 2)
+    return math.ceil((root / design.delta) ** 2)
+
+
+def dkw_test(sample: np.ndarray, cdf, alpha: float) -> Decision:
+    """Distribution-free goodness-of-fit: reject when the KS distance exceeds the DKW band."""
+    sample = np.sort(np.asarray(sample, dtype=np.float64).ravel())
+    n = sample.size
+    values = cdf(sample)
+    upper = np.arange(1, n + 1) / n - values
+    lower = values - np.arange(0, n) / n
+    distance = float(max(upper.max(), lower.max()))
+    pvalue = min(1.0, 2 * math.exp(-2 * n * distance**2))
+    return Decision(distance, pvalue, bool(distance > dkw_epsilon(n, alpha)), "KS distance vs DKW band")
+
+
+# ---------------------------------------------------------------- bounded means (Hoeffding)
+
+
+def hoeffding_epsilon(n: int, width: float, alpha: float) -> float:
+    """Two-sided Hoeffding half-width for the mean of n i.i.d. variables with range `width`."""
+    return width * math.sqrt(math.log(2 / alpha) / (2 * n))
+
+
+def hoeffding_sample_size(width: float, design: Design) -> int:
+    """Smallest n so that a mean shifted by delta is detected: delta ≥ ε_α + ε_β."""
+    beta = 1 - design.power
+    root = math.sqrt(math.log(2 / design.alpha) / 2) + math.sqrt(math.log(2 / beta) / 2)
+    return math.ceil((width * root / design.delta) ** 2)
+
+
+def hoeffding_mean_test(sample: np.ndarray, mean0: float, width: float, alpha: float) -> Decision:
+    """Distribution-free test of H0: E[X] = mean0 for i.i.d. X with range `width`."""
+    sample = np.asarray(sample, dtype=np.float64).ravel()
+    gap = abs(float(sample.mean()) - mean0)
+    n = sample.size
+    pvalue = min(1.0, 2 * math.exp(-2 * n * (gap / width) ** 2))
+    return Decision(gap, pvalue, bool(gap > hoeffding_epsilon(n, width, alpha)), "Hoeffding mean test")

@@ -1,0 +1,307 @@
+"""Dropout, inverted and standard: properties every target must satisfy.
+
+Both conventions share one description, so each property is written once:
+
+- inverted dropout scales survivors by 1/(1-p) in training and is the identity in eval;
+- standard dropout keeps survivors unscaled and multiplies by the keep probability 1-p in eval.
+
+In both, E[training output] = eval output: that is the test-time rule the lectures state.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+
+from impls.protocol import load_target
+from regverify import budget, stats
+from regverify.assertions import (
+    as_numpy,
+    assert_binomial,
+    assert_close,
+    assert_exact,
+    assert_raises_invalid,
+)
+from tests.strategies import dropout_cases, gradient_shapes, open_probabilities
+
+OPERATIONS = ("dropout", "dropout_standard")
+
+
+def train_scale(operation: str, p: float) -> float:
+    if operation == "dropout":
+        return 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return 1.0
+
+
+def eval_scale(operation: str, p: float) -> float:
+    return 1.0 if operation == "dropout" else 1.0 - p
+
+
+def eps(dtype: str) -> float:
+    return float(torch.finfo(getattr(torch, dtype)).eps)
+
+
+def scaling_tolerance(dtype: str) -> tuple[float, str]:
+    # out = round(x · round(s)): the scale may be rounded once or twice (1/(1-p) or via a rounded 1-p)
+    # and the product once, each by at most u = eps/2: |out - x·s| ≤ 3u|x·s| < 2·eps·|x·s|.
+    return 2 * eps(dtype), f"≤ 3 roundings of u = eps({dtype})/2 in the scale and the product"
+
+
+def keep_design() -> stats.Design:
+    """Keep-rate tests: α from the suite budget; a keep rate off by 0.01 is caught 999 times in 1000."""
+    return stats.Design(alpha=budget.alpha(), power=0.999, delta=0.01)
+
+
+def run(target, operation, case, device, dtype, *, training=True, values=None):
+    x = target.asarray(case.values() if values is None else values, dtype, device)
+    result = target.call(operation, x, case.params["p"], training=training, generator=target.generator(case.seed, device))
+    return x, result
+
+
+# ---------------------------------------------------------------- structure, exactly
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.claims("DROPOUT.MASK.BERNOULLI")
+@given(case=dropout_cases())
+def test_dropout_mask_is_binary_and_matches_the_zeros(target, operation, device, dtype, case):
+    x, result = run(target, operation, case, device, dtype)
+    replay = case.replay(target, operation, device, dtype, training=True)
+    mask = as_numpy(result.mask)
+    assert mask.dtype == np.bool_, f"{target.name}.{operation} mask dtype {mask.dtype}, but should be bool. {replay}"
+    assert_exact(mask.shape, as_numpy(x).shape, what=f"{target.name}.{operation} mask shape", replay=replay)
+    # Inputs are nonzero, so an element is dropped exactly when its output is zero (or p = 1 zeroes all).
+    expected_nonzero = mask if case.params["p"] < 1.0 else np.zeros_like(mask)
+    assert_exact(as_numpy(result.out) != 0, expected_nonzero, what=f"{target.name}.{operation} nonzero outputs vs mask", replay=replay)
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.claims("DROPOUT.INVERTED.MEAN", "DROPOUT.STANDARD.TEST_SCALING")
+@given(case=dropout_cases())
+def test_dropout_survivors_carry_the_training_scale(target, operation, device, dtype, case):
+    x, result = run(target, operation, case, device, dtype)
+    p = case.params["p"]
+    mask = as_numpy(result.mask)
+    expected = np.where(mask, as_numpy(x).astype(np.float64) * train_scale(operation, p), 0.0)
+    rtol, why = scaling_tolerance(dtype)
+    assert_close(
+        result.out, expected, rtol=rtol, atol=0.0, why=why,
+        what=f"{target.name}.{operation}(x, p={p}) training output",
+        replay=case.replay(target, operation, device, dtype, training=True),
+    )
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.claims("DROPOUT.INVERTED.EVAL_IDENTITY", "DROPOUT.STANDARD.TEST_SCALING")
+@given(case=dropout_cases())
+def test_dropout_eval_applies_the_eval_scale(target, operation, device, dtype, case):
+    x, result = run(target, operation, case, device, dtype, training=False)
+    p = case.params["p"]
+    replay = case.replay(target, operation, device, dtype, training=False)
+    what = f"{target.name}.{operation}(x, p={p}, training=False)"
+    if eval_scale(operation, p) == 1.0:
+        assert_exact(result.out, x, what=f"{what} (must be the identity, bit for bit)", replay=replay)
+    else:
+        rtol, why = scaling_tolerance(dtype)
+        expected = as_numpy(x).astype(np.float64) * eval_scale(operation, p)
+        assert_close(result.out, expected, rtol=rtol, atol=0.0, why=why, what=what, replay=replay)
+
+
+@pytest.mark.operation(*OPERATIONS)
+@given(case=dropout_cases(p=open_probabilities))
+def test_dropout_at_p_0_keeps_everything_and_at_p_1_drops_everything(target, operation, device, dtype, case):
+    for p, kept in ((0.0, True), (1.0, False)):
+        x, result = run(target, operation, case.__class__({"p": p}, case.seed, case.data_seed, case.shape), device, dtype)
+        replay = case.replay(target, operation, device, dtype, training=True)
+        expected = x if kept else np.zeros(as_numpy(x).shape, dtype=as_numpy(x).dtype)
+        assert_exact(result.out, expected, what=f"{target.name}.{operation}(x, p={p}) training output", replay=replay)
+
+
+@pytest.mark.operation(*OPERATIONS)
+@given(case=dropout_cases())
+def test_dropout_is_deterministic_under_a_fixed_seed(target, operation, device, dtype, case):
+    _, first = run(target, operation, case, device, dtype)
+    _, second = run(target, operation, case, device, dtype)
+    replay = case.replay(target, operation, device, dtype, training=True)
+    assert_exact(second.out, first.out, what=f"{target.name}.{operation} output on a replayed seed", replay=replay)
+    assert_exact(second.mask, first.mask, what=f"{target.name}.{operation} mask on a replayed seed", replay=replay)
+
+
+# ---------------------------------------------------------------- distribution, by exact tests
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.claims("DROPOUT.MASK.BERNOULLI")
+@given(case=dropout_cases())
+def test_dropout_keep_count_is_binomial_with_keep_probability_1_minus_p(target, operation, device, dtype, case):
+    p = case.params["p"]
+    design = keep_design()
+    n = stats.binomial_sample_size(1.0 - p, design)
+    sized = case.__class__(case.params, case.seed, case.data_seed, (n,))
+    _, result = run(target, operation, sized, device, dtype)
+    kept = int(as_numpy(result.mask).sum())
+    assert_binomial(
+        kept, n, 1.0 - p, design, what=f"{target.name}.{operation}(p={p}) keep count",
+        replay=sized.replay(target, operation, device, dtype, training=True),
+    )
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.claims("DROPOUT.INVERTED.MEAN", "DROPOUT.INVERTED.VARIANCE", "DROPOUT.STANDARD.TEST_SCALING")
+@given(case=dropout_cases())
+def test_dropout_training_mean_equals_eval_output_with_bernoulli_variance(target, operation, device, dtype, case):
+    """Outputs only (the returned mask is not trusted): the ratio r = out/x must take the values 0 and
+    the training scale s, and its count of s-values must be Binomial(n, 1-p); then E[r] = s(1-p), which
+    is the eval scale, and Var[r] = s²p(1-p) (for inverted dropout p/(1-p)), both exactly."""
+    p = case.params["p"]
+    design = keep_design()
+    n = stats.binomial_sample_size(1.0 - p, design)
+    sized = case.__class__(case.params, case.seed, case.data_seed, (n,))
+    x, result = run(target, operation, sized, device, dtype)
+    replay = sized.replay(target, operation, device, dtype, training=True)
+    ratio = as_numpy(result.out).astype(np.float64) / as_numpy(x).astype(np.float64)
+    s = train_scale(operation, p)
+    rtol, why = scaling_tolerance(dtype)
+    survivors = ratio != 0
+    assert_close(ratio[survivors], np.full(int(survivors.sum()), s), rtol=rtol, atol=0.0, why=why,
+                 what=f"{target.name}.{operation}(p={p}) out/x of survivors", replay=replay)
+    mean, variance = float(ratio.mean()), float(ratio.var())
+    assert_binomial(
+        int(survivors.sum()), n, 1.0 - p, design,
+        what=(f"{target.name}.{operation}(x, p={p}) E[out/x]={mean:.4f} (should be {eval_scale(operation, p):.4f}), "
+              f"Var[out/x]={variance:.4f} (should be {s * s * p * (1 - p):.4f}); survivor count"),
+        replay=replay,
+    )
+
+
+# ---------------------------------------------------------------- gradients
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.claims("DROPOUT.INVERTED.BACKWARD")
+@given(case=dropout_cases())
+def test_dropout_backward_applies_the_forward_mask_and_scale(target, operation, device, dtype, case):
+    # Dropout is linear and diagonal, y = D x, so backward(g) = Dᵀg = D g = forward(g) under the same seed.
+    if not target.has_backward(operation):
+        pytest.skip(f"not implemented by {target.name}: {operation}_backward")
+    upstream = case.__class__(case.params, case.seed, case.data_seed + 1, case.shape)
+    _, result = run(target, operation, case, device, dtype)
+    dout = target.asarray(upstream.values(), dtype, device)
+    (dx,) = result.backward(dout)
+    _, replayed = run(target, operation, upstream, device, dtype)
+    assert_exact(dx, replayed.out, what=f"{target.name}.{operation}(p={case.params['p']}) backward(g) vs forward(g)",
+                 replay=case.replay(target, operation, device, dtype, training=True))
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.dtypes("float64")
+@pytest.mark.claims("DROPOUT.INVERTED.BACKWARD")
+@given(case=dropout_cases(shapes=gradient_shapes))
+def test_dropout_gradient_matches_central_differences(target, operation, device, dtype, case):
+    if not target.has_backward(operation):
+        pytest.skip(f"not implemented by {target.name}: {operation}_backward")
+    values = case.values()
+    dout = case.__class__(case.params, case.seed, case.data_seed + 1, case.shape).values()
+
+    def loss(v: np.ndarray) -> float:
+        _, r = run(target, operation, case, device, dtype, values=v)
+        return float((as_numpy(r.out) * dout).sum())
+
+    _, result = run(target, operation, case, device, dtype)
+    (dx,) = result.backward(target.asarray(dout, dtype, device))
+    # loss is linear in x, so a central difference has no truncation error at any step h; h = 1 keeps
+    # the rounding error small: each loss is an n-term sum with error ≤ n·eps·S, S = Σ|out·dout|, and
+    # the difference of two is divided by 2h.
+    h, size = 1.0, values.size
+    numeric = np.empty(size)
+    flat = values.ravel()
+    for i in range(size):
+        bump = np.zeros(size)
+        bump[i] = h
+        numeric[i] = (loss((flat + bump).reshape(values.shape)) - loss((flat - bump).reshape(values.shape))) / (2 * h)
+    scale = train_scale(operation, case.params["p"])
+    total = float(np.abs(values * dout).sum()) * scale + 2 * h * float(np.abs(dout).max()) * scale
+    atol = size * eps("float64") * total / h
+    analytic = as_numpy(dx).ravel()
+    rel = np.abs(numeric - analytic) / np.maximum(1e-8, np.abs(numeric) + np.abs(analytic))
+    assert_close(analytic, numeric, rtol=0.0, atol=atol,
+                 why=f"n·eps·Σ|out·dout|/h with n={size}, h={h}; CS231n rel_error max={rel.max():.1e}",
+                 what=f"{target.name}.{operation}(p={case.params['p']}) gradient",
+                 replay=case.replay(target, operation, device, dtype, training=True))
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.dtypes("float64")
+@given(case=dropout_cases(p=open_probabilities, shapes=gradient_shapes))
+def test_dropout_passes_torch_gradcheck_with_a_fixed_mask(target, operation, device, dtype, case):
+    if target.backend != "torch":
+        pytest.skip(f"torch.autograd.gradcheck needs a torch target; {target.name} is {target.backend}")
+    x = target.asarray(case.values(), dtype, device).requires_grad_(True)
+    function = getattr(target.module, operation)
+
+    def replayed(inputs: torch.Tensor) -> torch.Tensor:
+        out, _ = function(inputs, case.params["p"], training=True, generator=target.generator(case.seed, device))
+        return out
+
+    # gradcheck's numerical Jacobian uses central differences with step 1e-6 per output entry: linear
+    # map, so only rounding: |error| ≤ 2·eps·max|out|/1e-6 per entry.
+    step = 1e-6
+    with torch.no_grad():
+        largest = float(replayed(x).abs().max())
+    atol = 2 * eps("float64") * max(largest, 1.0) / step
+    assert torch.autograd.gradcheck(replayed, (x,), eps=step, atol=atol, rtol=0.0), case.describe()
+
+
+# ---------------------------------------------------------------- invalid input
+
+INVALID_P = [-0.1, 1.5, math.nan, math.inf, -math.inf, "0.5", None]
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.parametrize("bad_p", INVALID_P, ids=repr)
+def test_dropout_rejects_invalid_p(target, operation, bad_p):
+    x = target.asarray(np.ones(4), "float32")
+    assert_raises_invalid(
+        lambda: target.call(operation, x, bad_p, training=True, generator=target.generator(0)),
+        parameter="p", value=bad_p, accepted=(ValueError, TypeError, RuntimeError),
+        what=f"{target.name}.{operation}",
+    )
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.parametrize("bad_p", INVALID_P, ids=repr)
+def test_dropout_invalid_p_error_names_p_its_value_and_range(target, operation, bad_p):
+    x = target.asarray(np.ones(4), "float32")
+    error = assert_raises_invalid(
+        lambda: target.call(operation, x, bad_p, training=True, generator=target.generator(0)),
+        parameter="p", value=bad_p, accepted=(ValueError, TypeError, RuntimeError),
+        what=f"{target.name}.{operation}",
+    )
+    message = str(error)
+    if not getattr(target.module, "ERROR_CONTRACT", False):
+        pytest.skip(f"{target.name} does not claim regverify's error contract; it raised "
+                    f"{type(error).__name__}: {message}")
+    assert isinstance(error, (ValueError, TypeError)), f"{target.name}.{operation}: raised {type(error).__name__}, but should raise ValueError or TypeError"
+    assert "p" in message and repr(bad_p) in message, (
+        f"{target.name}.{operation}(p={bad_p!r}) error {message!r} should name p and the value {bad_p!r}")
+    if isinstance(error, ValueError):
+        assert "[0, 1]" in message, f"{target.name}.{operation}(p={bad_p!r}) error {message!r} should state the range [0, 1]"
+
+
+# ---------------------------------------------------------------- the two references agree bit for bit
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@given(case=dropout_cases())
+def test_numpy_and_torch_references_agree_exactly_given_the_same_mask(dtype, case):
+    numpy_ref, torch_ref = load_target("numpy"), load_target("torch")
+    p = case.params["p"]
+    # One rounding of the input for both (torch casts float64 → float16 through float32, numpy directly).
+    x = torch_ref.asarray(case.values(), dtype)
+    out_t, mask_t = torch_ref.module.dropout(x, p, generator=torch_ref.generator(case.seed))
+    out_n, _ = numpy_ref.module.dropout_forward(as_numpy(x), p, mask=as_numpy(mask_t))
+    assert_exact(out_t, out_n, what=f"torch vs numpy reference dropout(p={p}) [{case.describe()}]")
