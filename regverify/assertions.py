@@ -64,6 +64,8 @@ def assert_binomial(k: int, n: int, rate: float, design: stats.Design, *, what: 
     """Exact two-sided test that k ~ Binomial(n, rate); spends one check of the suite budget."""
     __tracebackhide__ = True
     budget.spend()
+    budget.record_design(what.split("(")[0], "exact binomial", int(n), rate=rate, alpha=design.alpha,
+                         power=design.power, delta=design.delta)
     decision = stats.binomial_test(int(k), int(n), rate, design.alpha)
     if decision.reject:
         raise AssertionError(

@@ -10,12 +10,13 @@ from __future__ import annotations
 from regverify.stats import RANDOM_CHECK_ALLOCATION, SUITE_FALSE_FAILURE_BUDGET, alpha_per_check
 
 SUITE_BUDGET = SUITE_FALSE_FAILURE_BUDGET
-_state = {"multiplier": 1.0, "checks": 0}
+_state: dict = {"multiplier": 1.0, "checks": 0, "designs": []}
 
 
 def reset(multiplier: float = 1.0) -> None:
     _state["multiplier"] = multiplier
     _state["checks"] = 0
+    _state["designs"] = []
 
 
 def alpha() -> float:
@@ -29,6 +30,15 @@ def allocation() -> int:
 
 def spend(checks: int = 1) -> None:
     _state["checks"] += checks
+
+
+def record_design(what: str, method: str, n: int, **design: object) -> None:
+    """Note a test's sample size and design; the benchmark compares n with the exact minimum."""
+    _state["designs"].append({"what": what, "method": method, "n": n, **design})
+
+
+def designs() -> list[dict]:
+    return list(_state["designs"])
 
 
 def checks_made() -> int:

@@ -178,10 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
                             description=CLAIMS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     claims.add_argument("id", nargs="?", help="a claim ID, e.g. ENSEMBLE.MSE.CORRELATED")
     claims.set_defaults(func=cmd_claims)
+
+    sub.add_parser("bench", help="benchmarks: suite time, statistical efficiency, speed vs PyTorch "
+                   "(regverify bench --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:  # the benchmark has its own argument parser
+        from regverify import bench
+
+        return bench.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -238,6 +238,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    designs_out = os.environ.get("REGVERIFY_DESIGNS_OUT")
+    if designs_out:  # for `regverify bench`: every random check's n and design
+        import json
+        from pathlib import Path
+
+        Path(designs_out).write_text(json.dumps(budget.designs()))
     if budget.checks_made() > budget.allocation():
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         print(

@@ -13,6 +13,7 @@ The suite's false-failure budget is split across checks by :func:`alpha_per_chec
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -116,6 +117,7 @@ def _alternatives(p0: float, delta: float) -> list[float]:
     return [p for p in (p0 - delta, p0 + delta) if 0.0 <= p <= 1.0]
 
 
+@functools.lru_cache(maxsize=4096)
 def binomial_sample_size(p0: float, design: Design) -> int:
     """Smallest n whose exact test reaches design.power against every rate p0 ± delta in [0, 1].
 
@@ -147,6 +149,19 @@ def binomial_sample_size(p0: float, design: Design) -> int:
         else:
             low = mid + 1
     return high
+
+
+@functools.lru_cache(maxsize=4096)
+def binomial_minimum_sample_size(p0: float, design: Design) -> int:
+    """The smallest n at which the exact test reaches the power, found by scanning down from the
+    bisection's answer (the power is a saw-tooth in n, so bisection may stop one tooth high)."""
+    n = binomial_sample_size(p0, design)
+    alternatives = _alternatives(p0, design.delta)
+    best = n
+    for candidate in range(n - 1, max(0, int(0.9 * n)), -max(1, n // 2000)):
+        if all(binomial_power(candidate, p0, p1, design.alpha) >= design.power for p1 in alternatives):
+            best = candidate
+    return best
 
 
 def binomial_detectable_delta(n: int, p0: float, alpha: float, power: float) -> float:

@@ -1,0 +1,268 @@
+"""Benchmarks: suite wall time, statistical efficiency, implementation speed, report cost.
+
+    regverify bench [--out reports] [--quick] [--thorough]
+
+Measured, written to reports/benchmarks.md (+ .json), never asserted in timed tests.
+Timings use torch.utils.benchmark (it synchronizes CUDA and picks repetition counts itself).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils import benchmark
+
+from regverify import stats
+from regverify.runner import REPO_ROOT, read_reportlog
+
+SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)
+
+
+# ---------------------------------------------------------------- memory
+
+
+def _peak_memory(run: Callable[[], object], device: str) -> int:
+    """Extra memory one call needs: the CUDA allocator's peak on a GPU; on the CPU, tracemalloc's peak
+    for NumPy plus the bytes torch's CPU allocator hands out during the call (torch.profiler)."""
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        run()
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated() - before
+    import tracemalloc
+
+    from torch.profiler import ProfilerActivity, profile
+
+    tracemalloc.start()
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        run()
+    _, numpy_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    torch_allocated = sum(max(0, e.self_cpu_memory_usage) for e in prof.key_averages())
+    return numpy_peak + torch_allocated
+
+
+# ---------------------------------------------------------------- implementation speed
+
+
+def _dropout_case(target_module, backend: str, size: int, device: str, backward: bool) -> Callable[[], object]:
+    if backend == "numpy":
+        x = np.random.default_rng(0).standard_normal(size).astype(np.float32)
+        rng = np.random.default_rng(1)
+
+        def run_numpy():
+            out, cache = target_module.dropout_forward(x, 0.5, training=True, generator=rng)
+            return target_module.dropout_backward(out, cache) if backward else out
+
+        return run_numpy
+    generator = torch.Generator(device=device).manual_seed(1)
+    x = torch.randn(size, generator=generator, device=device).requires_grad_(backward)
+    if target_module.__name__ == "impls.torch_native":
+        # Time PyTorch as users run it: F.dropout on its own RNG, without the adapter's seeded replay.
+        generator = None
+
+    def run_torch():
+        out, _ = target_module.dropout(x, 0.5, training=True, generator=generator)
+        if backward:
+            out.backward(torch.ones_like(out))
+        return out
+
+    return run_torch
+
+
+#: operation -> case builder(target module, backend, size, device, backward) -> zero-argument callable.
+CASES: dict[str, Callable] = {"dropout": _dropout_case}
+
+
+def _time(run: Callable[[], object]) -> float:
+    timer = benchmark.Timer(stmt="run()", globals={"run": run})
+    return timer.blocked_autorange(min_run_time=0.2).median
+
+
+def implementation_speed(devices: list[str], sizes=SIZES) -> list[dict]:
+    """torch reference vs torch-native (each device), numpy reference vs torch-native on the CPU."""
+    import impls.numpy_ref as numpy_ref
+    import impls.torch_native as torch_native
+    import impls.torch_ref as torch_ref
+
+    rows = []
+    for operation, build in CASES.items():
+        for device in devices:
+            for size in sizes:
+                for backward in (False, True):
+                    native = build(torch_native, "torch", size, device, backward)
+                    native_s, native_mem = _time(native), _peak_memory(native, device)
+                    pairs = [("torch", build(torch_ref, "torch", size, device, backward))]
+                    if device == "cpu":
+                        pairs.append(("numpy", build(numpy_ref, "numpy", size, device, backward)))
+                    for name, run in pairs:
+                        seconds = _time(run)
+                        rows.append({
+                            "operation": operation, "pass": "forward+backward" if backward else "forward",
+                            "device": device, "size": size, "target": name, "seconds": seconds,
+                            "native_seconds": native_s, "ratio": seconds / native_s,
+                            "peak_bytes": _peak_memory(run, device), "native_peak_bytes": native_mem,
+                        })
+    return rows
+
+
+# ---------------------------------------------------------------- suite time and statistical efficiency
+
+
+def _pytest(args: list[str], log: Path, env_extra: dict[str, str]) -> tuple[float, int, int]:
+    env = {**os.environ, **env_extra}
+    start = time.perf_counter()
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--report-log={log}", *args],
+                               cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - start, completed.returncode, usage.ru_maxrss * 1024
+
+
+def suite_time(scratch: Path, *, thorough: bool) -> dict:
+    designs_file = scratch / "designs.json"
+    env = {"CI": "true", "REGVERIFY_DESIGNS_OUT": str(designs_file)}
+    serial_s, serial_rc, _ = _pytest([], scratch / "serial.jsonl", env)
+    parallel_s, parallel_rc, _ = _pytest(["-n", "auto"], scratch / "parallel.jsonl", {"CI": "true"})
+    results = read_reportlog(scratch / "serial.jsonl")
+    slowest = sorted(results, key=lambda r: r.duration, reverse=True)[:10]
+    per_module: dict[str, float] = defaultdict(float)
+    for r in results:
+        per_module[r.nodeid.split("::")[0]] += r.duration
+    out = {
+        "serial_seconds": serial_s, "serial_exit": serial_rc, "parallel_seconds": parallel_s,
+        "parallel_exit": parallel_rc, "workers": os.cpu_count(), "test_cases": len(results),
+        "slowest": [{"nodeid": r.nodeid, "seconds": r.duration} for r in slowest],
+        "per_module": dict(sorted(per_module.items(), key=lambda kv: -kv[1])),
+        "designs": json.loads(designs_file.read_text()) if designs_file.exists() else [],
+    }
+    if thorough:
+        out["thorough_seconds"], out["thorough_exit"], _ = _pytest(
+            ["-n", "auto", "--hypothesis-profile", "thorough"], scratch / "thorough.jsonl", {})
+    return out
+
+
+def efficiency(designs: list[dict]) -> list[dict]:
+    """Per random property: drawn n over the smallest n an exact test needs for the same design."""
+    grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for d in designs:
+        if d["method"] == "exact binomial":
+            design = stats.Design(d["alpha"], d["power"], d["delta"])
+            minimum = stats.binomial_minimum_sample_size(d["rate"], design)
+            grouped[(d["what"], d["method"])].append(d["n"] / minimum)
+        elif "minimum" in d:
+            grouped[(d["what"], d["method"])].append(d["n"] / d["minimum"])
+    return [{"what": w, "method": m, "checks": len(r), "max_ratio": max(r), "mean_ratio": sum(r) / len(r)}
+            for (w, m), r in sorted(grouped.items())]
+
+
+def report_cost(scratch: Path) -> dict:
+    start = time.perf_counter()
+    completed = subprocess.run([sys.executable, "-m", "regverify.cli", "report", "--out", str(scratch / "reports")],
+                               cwd=REPO_ROOT, capture_output=True, text=True, env={**os.environ, "CI": "true"})
+    return {"seconds": time.perf_counter() - start, "exit": completed.returncode,
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}
+
+
+# ---------------------------------------------------------------- output
+
+
+def machine() -> dict:
+    info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"}
+    try:
+        info["memory_gib"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError):
+        pass
+    return info
+
+
+def _mib(value: int) -> str:
+    return f"{value / 2**20:.1f}"
+
+
+def markdown(data: dict) -> str:
+    lines = ["# Benchmarks", "", f"Measured {data['when']} by `regverify bench`. Nothing here is asserted by a test.", ""]
+    lines += ["## Machine", "", "| what | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in data["machine"].items()], ""]
+    suite = data.get("suite")
+    if suite:
+        lines += ["## Default suite wall time", "",
+                  f"- serial: **{suite['serial_seconds']:.1f} s** (exit {suite['serial_exit']}, {suite['test_cases']} test cases; target ≤ 60 s)",
+                  f"- pytest-xdist `-n auto` ({suite['workers']} workers): **{suite['parallel_seconds']:.1f} s** (exit {suite['parallel_exit']})"]
+        if "thorough_seconds" in suite:
+            lines.append(f"- `thorough` profile, `-n auto`: **{suite['thorough_seconds']:.1f} s** (exit {suite['thorough_exit']}; target ≤ 900 s)")
+        lines += ["", "Time per test module (serial):", "", "| module | seconds |", "|---|---|"]
+        lines += [f"| {m} | {s:.2f} |" for m, s in suite["per_module"].items()]
+        lines += ["", "Ten slowest test cases:", "", "| test | seconds |", "|---|---|"]
+        lines += [f"| `{r['nodeid']}` | {r['seconds']:.2f} |" for r in suite["slowest"]]
+        lines += ["", "## Statistical efficiency", "",
+                  "Sample size drawn ÷ the smallest sample size at which the same exact test reaches the same power "
+                  "against the same δ at the same α (target ≤ 1.1).", "",
+                  "| property | test | checks | max ratio | mean ratio |", "|---|---|---|---|---|"]
+        lines += [f"| {e['what']} | {e['method']} | {e['checks']} | {e['max_ratio']:.3f} | {e['mean_ratio']:.3f} |"
+                  for e in data.get("efficiency", [])]
+        lines.append("")
+    if data.get("speed"):
+        lines += ["## Implementation speed", "",
+                  "Median time per call; ratio = target ÷ torch-native on the same device (target: torch reference "
+                  "≤ 1.5 at ≥ 10⁶ elements). Peak = extra memory during one call (CUDA allocator peak, or peak RSS growth on the CPU).",
+                  "", "| operation | pass | device | elements | target | time (ms) | native (ms) | ratio | peak MiB | native peak MiB |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in data["speed"]:
+            lines.append(f"| {r['operation']} | {r['pass']} | {r['device']} | {r['size']:.0e} | {r['target']} | "
+                         f"{1e3 * r['seconds']:.3f} | {1e3 * r['native_seconds']:.3f} | {r['ratio']:.2f} | "
+                         f"{_mib(r['peak_bytes'])} | {_mib(r['native_peak_bytes'])} |")
+        lines.append("")
+    if data.get("report"):
+        r = data["report"]
+        lines += ["## `regverify report`", "", f"- wall time {r['seconds']:.1f} s (exit {r['exit']}), "
+                  f"peak RSS of the largest child process {_mib(r['peak_rss_bytes'])} MiB", ""]
+    if not torch.cuda.is_available():
+        lines += ["CUDA: not available on this machine; no GPU numbers were measured.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="regverify bench", description=__doc__ + "\nexample:\n  regverify bench --quick\n",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(REPO_ROOT / "reports"))
+    parser.add_argument("--quick", action="store_true", help="implementation speed only, sizes up to 10^6")
+    parser.add_argument("--thorough", action="store_true", help="also time the thorough profile (minutes)")
+    parser.add_argument("--device", default=None, help="devices for the speed table (default: cpu and cuda if present)")
+    args = parser.parse_args(argv)
+    devices = args.device.split(",") if args.device else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    data: dict = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
+        if not args.quick:
+            data["suite"] = suite_time(scratch, thorough=args.thorough)
+            data["efficiency"] = efficiency(data["suite"]["designs"])
+            data["report"] = report_cost(scratch)
+        data["speed"] = implementation_speed(devices, SIZES[:4] if args.quick else SIZES)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data.get("suite", {}).pop("designs", None)
+    (out / "benchmarks.json").write_text(json.dumps(data, indent=2, default=str))
+    (out / "benchmarks.md").write_text(markdown(data))
+    print(f"wrote {out / 'benchmarks.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
