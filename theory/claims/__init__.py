@@ -1,0 +1,1 @@
+"""Topic modules of the claim ledger; each registers its claims on import."""

@@ -1,0 +1,304 @@
+"""Norm constraints: gradient clipping, spectral normalisation, max-norm, orthogonality, WᵀW."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from theory.evidence import identity, sym_equal
+from theory.lectures import NOTES004, OVERVIEW, WEEK6
+from theory.ledger import Evidence, Source, Verdict, claim
+
+TOPIC = "constraints"
+N4_L2 = Source(NOTES004, "L2")
+
+
+@claim(
+    id="CLIP.NORM.BOUND",
+    sources=[Source(WEEK6, "Gradient Clipping")],
+    statement="Clipping g ← min(1, θ/‖g‖)·g leaves the direction unchanged and makes the norm min(‖g‖, θ) ≤ θ.",
+    formal="‖min(1, θ/‖g‖)g‖ = min(‖g‖, θ)",
+    convention="g ≠ 0 (at g = 0 the formula reads min(1, ∞)·0 = 0); PyTorch clip_grad_norm_ divides by ‖g‖ + 1e-6",
+    topic=TOPIC,
+)
+def _clip() -> Evidence:
+    import torch
+
+    n, th = sp.symbols("n theta", positive=True)
+    big = sym_equal(sp.Min(1, th / n).subs(n, th * 3) * th * 3, th)
+    small = sym_equal(sp.Min(1, th / n).subs(n, th / 3) * th / 3, th / 3)
+    rng = np.random.default_rng(14)
+    worst = 0.0
+    direction_err = 0.0
+    for _ in range(50):
+        gv = rng.normal(size=7) * rng.uniform(0.01, 10)
+        theta = rng.uniform(0.1, 3)
+        p = torch.nn.Parameter(torch.zeros(7, dtype=torch.float64))
+        p.grad = torch.tensor(gv)
+        torch.nn.utils.clip_grad_norm_([p], max_norm=theta)
+        out = p.grad.numpy()
+        worst = max(worst, np.linalg.norm(out) - theta)
+        direction_err = max(direction_err, float(np.abs(out / np.linalg.norm(out) - gv / np.linalg.norm(gv)).max()))
+    ok = big and small and worst <= 1e-12 and direction_err <= 1e-12
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "symbolic",
+        f"norm = min(‖g‖, θ) symbolically; torch clip_grad_norm_ max(‖g‖ − θ) = {worst:.2g}",
+        "Cases ‖g‖ = 3θ and θ/3 symbolically; 50 random gradients through torch.nn.utils.clip_grad_norm_ "
+        f"(its 1e-6 in the denominator makes the norm slightly below θ). Direction error {direction_err:.2g}.",
+        {"max_norm_excess": worst, "direction_error": direction_err},
+    )
+
+
+@claim(
+    id="MAX_NORM.CONSTRAINT",
+    sources=[Source(OVERVIEW, "6. Weight Constraints")],
+    statement="Projecting a weight vector with w ← w·min(1, c/‖w‖) after each update keeps ‖w‖ ≤ c, which "
+    "bounds how large weights can grow.",
+    formal="‖w·min(1, c/‖w‖)‖ = min(‖w‖, c) ≤ c",
+    convention="per-unit incoming weight vector (Srivastava et al.); torch.renorm implements it per row",
+    topic=TOPIC,
+)
+def _maxnorm() -> Evidence:
+    import torch
+
+    rng = np.random.default_rng(15)
+    Wm = torch.tensor(rng.normal(size=(6, 4)) * 3)
+    c = 2.0
+    out = torch.renorm(Wm, p=2, dim=0, maxnorm=c)
+    norms = out.norm(dim=1)
+    excess = float((norms - c).max())
+    untouched = Wm.norm(dim=1) <= c
+    keep_ok = bool(torch.equal(out[untouched], Wm[untouched]))
+    ok = excess <= 1e-6 * c and keep_ok
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "exact",
+        f"torch.renorm rows have norm ≤ c (max excess {excess:.2g}); rows already inside are unchanged",
+        "6×4 random matrix, c = 2; torch.renorm rescales by c/(‖w‖ + 1e-7), hence the tolerance 1e-6·c.",
+        {"max_norm_excess": excess},
+    )
+
+
+@claim(
+    id="SPECTRAL_NORM.UNIT_SIGMA",
+    sources=[Source(WEEK6, "Spectral Normalization")],
+    statement="Dividing W by its largest singular value gives a matrix whose largest singular value is 1.",
+    formal="σ_max(W/σ_max(W)) = 1",
+    convention="exact σ_max; PyTorch's spectral_norm estimates it by power iteration (approximate per step)",
+    topic=TOPIC,
+)
+def _spectral() -> Evidence:
+    import torch
+
+    Wm = sp.Matrix([[2, 1], [0, 3]])
+    smax = sp.sqrt(max((Wm.T * Wm).eigenvals().keys(), key=lambda e: float(e)))
+    Wn = Wm / smax
+    smax_n = sp.sqrt(max((Wn.T * Wn).eigenvals().keys(), key=lambda e: float(e)))
+    sym_ok = sym_equal(smax_n, 1)
+    lin = torch.nn.Linear(5, 4, dtype=torch.float64)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(np.random.default_rng(16).normal(size=(4, 5))))
+    sn = torch.nn.utils.parametrizations.spectral_norm(lin, n_power_iterations=50)
+    sn.train()
+    for _ in range(5):
+        sn(torch.zeros(1, 5, dtype=torch.float64))
+    torch_sigma = float(torch.linalg.matrix_norm(sn.weight.detach(), ord=2))
+    torch_err = abs(torch_sigma - 1)
+    ok = sym_ok and torch_err <= 1e-8
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "symbolic",
+        f"σ_max(W/σ_max) = 1 exactly; torch spectral_norm gives σ = 1 − {1 - torch_sigma:.1e}",
+        f"SymPy on W = {Wm.tolist()}: σ_max = {sp.nsimplify(smax)}. torch parametrization with 50 power "
+        f"iterations × 5 calls: σ_max of the normalised weight = {torch_sigma!r}.",
+        {"torch_sigma_error": torch_err},
+    )
+
+
+@claim(
+    id="SPECTRAL_NORM.LIPSCHITZ",
+    sources=[Source(WEEK6, "Spectral Normalization")],
+    statement="The Lipschitz constant (in the Euclidean norm) of x ↦ Wx is σ_max(W), so spectral "
+    "normalisation makes each linear layer 1-Lipschitz.",
+    formal="sup_x ‖Wx‖/‖x‖ = σ_max(W), attained at the top right singular vector",
+    convention="Euclidean norm",
+    topic=TOPIC,
+)
+def _lipschitz() -> Evidence:
+    rng = np.random.default_rng(17)
+    Wm = rng.normal(size=(4, 6))
+    u, s, vt = np.linalg.svd(Wm)
+    attained = np.linalg.norm(Wm @ vt[0])
+    ratios = [np.linalg.norm(Wm @ x) / np.linalg.norm(x) for x in rng.normal(size=(2000, 6))]
+    ok = abs(attained - s[0]) <= 1e-12 * s[0] and max(ratios) <= s[0] * (1 + 1e-12)
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "exact",
+        f"‖Wv₁‖ = σ_max = {s[0]:.6f}; 2000 random directions never exceed it (max {max(ratios):.6f})",
+        "SVD of a random 4×6 matrix; tolerance 1e-12 relative for rounding.",
+        {"sigma_max": float(s[0]), "max_random_ratio": float(max(ratios))},
+    )
+
+
+@claim(
+    id="ORTHOGONAL.NORM_PRESERVING",
+    sources=[N4_L2],
+    statement="If WᵀW = I then ‖Wx‖ = ‖x‖ for every x: orthogonal matrices change direction but not length.",
+    formal="‖Wx‖² = xᵀWᵀWx = xᵀx",
+    convention="Euclidean norm",
+    topic=TOPIC,
+)
+def _orth() -> Evidence:
+    t = sp.Symbol("t", real=True)
+    Qm = sp.Matrix([[sp.cos(t), -sp.sin(t)], [sp.sin(t), sp.cos(t)]])
+    xv = sp.Matrix(sp.symbols("x1:3", real=True))
+    gram_ok = sym_equal((Qm.T * Qm - sp.eye(2)).norm(), 0)
+    return identity(
+        ((Qm * xv).T * (Qm * xv))[0],
+        (xv.T * xv)[0],
+        summary="‖Qx‖² = ‖x‖² for a rotation Q",
+        assumptions=f"Q a rotation by symbolic angle t (QᵀQ = I: {gram_ok})",
+    )
+
+
+@claim(
+    id="ORTHOGONAL.DEEP_PRODUCT",
+    sources=[N4_L2],
+    statement="A product of many orthogonal matrices is orthogonal, so a signal passed through 100 orthogonal "
+    "layers keeps its norm (up to rounding).",
+    formal="‖Q_L⋯Q_1 x‖ = ‖x‖",
+    convention="linear layers only (nonlinearities break exact isometry)",
+    topic=TOPIC,
+)
+def _orth_deep() -> Evidence:
+    rng = np.random.default_rng(18)
+    depth, d = 100, 16
+    xv = rng.normal(size=d)
+    h = xv.copy()
+    for _ in range(depth):
+        q, r = np.linalg.qr(rng.normal(size=(d, d)))
+        h = q @ h
+    rel = abs(np.linalg.norm(h) / np.linalg.norm(xv) - 1)
+    tol = depth * d * np.finfo(np.float64).eps  # ≤ d roundings per layer, accumulated over depth
+    return Evidence(
+        Verdict.HOLDS if rel <= tol else Verdict.FAILS,
+        "exact",
+        f"after {depth} random orthogonal layers the norm ratio differs from 1 by {rel:.2g}",
+        f"d = {d}; tolerance depth·d·eps = {tol:.2g}.",
+        {"rel_norm_change": rel, "tolerance": tol},
+    )
+
+
+@claim(
+    id="L2.GRAM.ENTRIES",
+    sources=[N4_L2],
+    statement="In the Gram matrix WᵀW, entry (i, j) is the dot product of columns i and j; the diagonal holds "
+    "the squared column norms.",
+    formal="(WᵀW)_ij = w_iᵀw_j, (WᵀW)_ii = ‖w_i‖²",
+    convention="columns of W are the feature vectors",
+    topic=TOPIC,
+)
+def _gram() -> Evidence:
+    Wm = sp.Matrix(3, 3, sp.symbols("a1:10", real=True))
+    G = Wm.T * Wm
+    ok = all(sym_equal(G[i, j], (Wm[:, i].T * Wm[:, j])[0]) for i in range(3) for j in range(3))
+    ok &= all(sym_equal(G[i, i], sum(Wm[r, i] ** 2 for r in range(3))) for i in range(3))
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "symbolic",
+        "all 9 entries of a symbolic 3×3 Gram matrix checked",
+        "Symbolic W with 9 real entries.",
+        {},
+    )
+
+
+@claim(
+    id="L2.FROBENIUS_TRACE",
+    sources=[N4_L2],
+    statement="The L2 penalty 'WᵀW' is, as a number, the trace of WᵀW, which equals the squared Frobenius norm "
+    "— the sum of squares of all weights.",
+    formal="tr(WᵀW) = ‖W‖_F² = Σ_jk w_jk²",
+    convention="the scalar penalty is the trace (WᵀW itself is a matrix)",
+    topic=TOPIC,
+)
+def _trace() -> Evidence:
+    Wm = sp.Matrix(2, 3, sp.symbols("a1:7", real=True))
+    return identity((Wm.T * Wm).trace(), sum(v**2 for v in Wm), summary="tr(WᵀW) = Σ w²", assumptions="symbolic 2×3 W")
+
+
+@claim(
+    id="L2.DECORRELATION.NOTES004",
+    sources=[N4_L2],
+    statement="004 notes: the L2 (WᵀW) regulariser promotes feature diversity by pushing the off-diagonal "
+    "entries of WᵀW to zero.",
+    formal="‖W‖_F² = tr(WᵀW) penalises off-diagonal entries ?",
+    convention="L2 penalty = ‖W‖_F² as the notes define it",
+    topic=TOPIC,
+    related=["L2.FROBENIUS_TRACE"],
+)
+def _decor() -> Evidence:
+    same = np.array([[1.0, 1.0], [0.0, 0.0]])  # two identical unit columns
+    orth = np.eye(2)  # two orthogonal unit columns
+    l2_same, l2_orth = float((same**2).sum()), float((orth**2).sum())
+    original = l2_same > l2_orth
+    ortho_pen = lambda M: float(((M.T @ M - np.eye(2)) ** 2).sum())  # noqa: E731
+    corrected = ortho_pen(same) > ortho_pen(orth) == 0.0
+    return Evidence(
+        Verdict.HOLDS if original else Verdict.FAILS,
+        "exact",
+        f"identical columns and orthogonal columns of equal norm have the same L2 penalty ({l2_same} = {l2_orth})",
+        "Counterexample: W with two identical unit columns vs the identity: ‖W‖_F² = 2 for both, so the L2 penalty "
+        "does not see correlation (it depends only on the diagonal of WᵀW). Corrected statement: decorrelation "
+        "needs a penalty on the off-diagonal entries, e.g. the orthogonality regulariser ‖WᵀW − I‖_F², which is "
+        f"{ortho_pen(same)} vs {ortho_pen(orth)} here (checked: {corrected}).",
+        {
+            "counterexample": "W=[[1,1],[0,0]] vs I: both have ||W||_F^2 = 2",
+            "corrected_statement": "use ||W^T W - I||_F^2 (orthogonality regularisation) to decorrelate columns",
+            "corrected_holds": int(corrected),
+        },
+    )
+
+
+@claim(
+    id="EXPLODING.EIGENVALUES.NOTES004",
+    sources=[N4_L2],
+    statement="004 notes: if the eigenvalues of W are > 1 the signal through repeated multiplication explodes; "
+    "if they are < 1 it vanishes.",
+    formal="|λ_i(W)| < 1 ⇒ ‖W^L x‖ < ‖x‖ ?",
+    convention="the same W applied L times (the notes' setting); finite depth",
+    topic=TOPIC,
+)
+def _eig() -> Evidence:
+    Wm = np.array([[0.5, 10.0], [0.0, 0.5]])
+    xv = np.array([0.0, 1.0])
+    growth = {L: float(np.linalg.norm(np.linalg.matrix_power(Wm, L) @ xv)) for L in (1, 2, 3, 5, 10, 20, 60)}
+    original = all(g < 1 for g in growth.values())
+    rho = max(abs(np.linalg.eigvals(Wm)))
+    gelfand = float(np.linalg.norm(np.linalg.matrix_power(Wm, 400), 2) ** (1 / 400))
+    rng = np.random.default_rng(19)
+    bounds_ok = True
+    for _ in range(50):
+        A = rng.normal(size=(4, 4))
+        s = np.linalg.svd(A, compute_uv=False)
+        v = rng.normal(size=4)
+        AL = np.linalg.matrix_power(A, 5) @ v
+        n = np.linalg.norm(AL) / np.linalg.norm(v)
+        bounds_ok &= s[-1] ** 5 * (1 - 1e-9) <= n <= s[0] ** 5 * (1 + 1e-9)
+    corrected = bounds_ok and abs(gelfand - rho) < 0.05 and growth[60] < 1e-6
+    return Evidence(
+        Verdict.HOLDS if original else Verdict.FAILS,
+        "exact",
+        f"W = [[0.5, 10], [0, 0.5]] has both eigenvalues 0.5, yet ‖W³x‖ = {growth[3]:.1f}‖x‖",
+        f"Norms ‖W^L e₂‖ for L = {list(growth)}: {[round(g, 4) for g in growth.values()]}. Eigenvalues govern the "
+        "limit only: transient growth up to 7.5× happens for non-normal W. Corrected statement: as L → ∞, "
+        "‖W^L‖^{1/L} → ρ(W) (spectral radius), so ρ < 1 vanishes and ρ > 1 explodes (for generic x); at finite depth "
+        "σ_min(W)^L‖x‖ ≤ ‖W^L x‖ ≤ σ_max(W)^L‖x‖, so singular values (not eigenvalues) control growth. Checked: "
+        f"‖W^400‖^(1/400) = {gelfand:.4f} vs ρ = {rho}; singular-value bounds on 50 random 4×4 matrices: {bounds_ok}.",
+        {
+            "counterexample": f"W=[[0.5,10],[0,0.5]], x=e2: ||W^3 x|| = {growth[3]:.2f}",
+            "corrected_statement": "spectral radius decides the limit L→∞; singular values bound finite-depth growth",
+            "corrected_holds": int(corrected),
+            "max_transient_growth": max(growth.values()),
+        },
+    )

@@ -1,0 +1,270 @@
+"""Early stopping: the patience rule, the first-rise rule, and its relation to L2 regularisation."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+
+from theory.evidence import by_convention, not_checkable
+from theory.lectures import MODULE2, PRIMER, WEEK6
+from theory.ledger import Evidence, Source, Verdict, claim
+
+TOPIC = "early_stopping"
+W6_VIEW = Source(WEEK6, "Regularization View")
+W6_IMPL = Source(WEEK6, "Implementation")
+W6_CONCEPT = Source(WEEK6, "Concept")
+M2_ES = Source(MODULE2, "Module 2")
+P_ES = Source(PRIMER, "3. Early Stopping")
+
+
+def _filter_gap(t: int) -> tuple[float, float]:
+    """max over αs ∈ (0, 1] of |(1 − (1 − αs)^t) − s/(s + λ)| with λ = 1/(tα); returns (gap, αs·t at max)."""
+    x = np.linspace(1e-6, 1.0, 200001)
+    gap = np.abs((1 - (1 - x) ** t) - x / (x + 1.0 / t))
+    i = int(gap.argmax())
+    return float(gap[i]), float(x[i] * t)
+
+
+def _spectral_comparison():
+    gaps = {t: _filter_gap(t) for t in (10, 100, 1000)}
+    # Exact equality would need 1 − (1 − x)^t = x/(x + 1/t) for all x: false already at x = 1, t = 10.
+    exact = (1 - (1 - F(1)) ** 10) == F(1) / (F(1) + F(1, 10))
+    # In the regime αst ≪ 1 and ≫ 1 the filters agree: measure at αst = 0.01 and 100 for t = 1000.
+    t = 1000
+    small = abs((1 - (1 - 0.01 / t) ** t) - (0.01 / t) / (0.01 / t + 1 / t))
+    large = abs((1 - (1 - 100 / t) ** t) - (100 / t) / (100 / t + 1 / t))
+    return gaps, exact, small, large
+
+
+def _details(gaps, small, large) -> str:
+    return (
+        "Gradient descent from w₀ = 0 on a quadratic with Hessian eigenvalues s scales the minimiser's component by "
+        "1 − (1 − αs)^t after t steps; ridge scales it by s/(s + λ). With λ = 1/(tα) the largest gap over "
+        f"αs ∈ (0, 1] is {', '.join(f't={t}: {g:.4f} (at αst ≈ {u:.2f})' for t, (g, u) in gaps.items())}; it tends "
+        f"to max_u |1 − e^(−u) − u/(1+u)| ≈ 0.204. Far from the knee the filters agree (gap {small:.1e} at αst = 0.01, "
+        f"{large:.1e} at αst = 100)."
+    )
+
+
+@claim(
+    id="EARLY_STOPPING.L2_EQUIVALENCE.WEEK6",
+    sources=[W6_VIEW],
+    statement="Week 6: early stopping is approximately L2 regularisation — for a linear model with quadratic "
+    "loss, t gradient steps of size α act like ridge with λ ≈ 1/(tα).",
+    formal="1 − (1 − αs)^t ≈ s/(s + 1/(tα)) for every curvature s",
+    convention="GD from w₀ = 0, constant step α ≤ 1/s_max, ridge penalty (λ/2)‖w‖²",
+    topic=TOPIC,
+    related=["EARLY_STOPPING.L2_EQUIVALENCE.MODULE2"],
+)
+def _es_w6() -> Evidence:
+    gaps, exact, small, large = _spectral_comparison()
+    worst = max(g for g, _ in gaps.values())
+    verdict = Verdict.HOLDS if exact else Verdict.APPROXIMATE
+    return Evidence(
+        verdict,
+        "exact",
+        f"spectral filters differ by at most {worst:.3f} (at αst ≈ 2.5), agree for αst ≪ 1 and ≫ 1",
+        _details(gaps, small, large),
+        {
+            "max_filter_error_t10": gaps[10][0],
+            "max_filter_error_t100": gaps[100][0],
+            "max_filter_error_t1000": gaps[1000][0],
+            "error_at_ast_0.01": small,
+            "error_at_ast_100": large,
+        },
+    )
+
+
+@claim(
+    id="EARLY_STOPPING.L2_EQUIVALENCE.MODULE2",
+    sources=[M2_ES],
+    statement="Module 2: for a linear model with quadratic error and plain gradient descent, early stopping can "
+    "be proven equivalent to L2 regularisation.",
+    formal="∃λ(t): 1 − (1 − αs)^t = s/(s + λ) for all s ?",
+    convention="as EARLY_STOPPING.L2_EQUIVALENCE.WEEK6",
+    topic=TOPIC,
+    related=["EARLY_STOPPING.L2_EQUIVALENCE.WEEK6"],
+)
+def _es_m2() -> Evidence:
+    gaps, exact, small, large = _spectral_comparison()
+    # No λ makes the filters equal for two curvatures at once: solve λ from one, check the other (t = 2).
+    t = 2
+    fa = 1 - (1 - F(1, 2)) ** t  # αs = 1/2
+    lam = F(1, 2) * (1 - fa) / fa  # s/(s+λ) = fa with α = 1, s = 1/2
+    fb_gd = 1 - (1 - F(1, 4)) ** t
+    fb_ridge = F(1, 4) / (F(1, 4) + lam)
+    original = exact and fb_gd == fb_ridge
+    corrected = max(g for g, _ in gaps.values()) < 0.25 and small < 1e-3 and large < 0.02
+    return Evidence(
+        Verdict.HOLDS if original else Verdict.FAILS,
+        "exact",
+        f"no λ reproduces the GD filter exactly (t = 2: {fb_gd} vs {fb_ridge}); equivalence is approximate",
+        f"Counterexample (α = 1, t = 2): λ = {lam} matches curvature s = 1/2 exactly, but then s = 1/4 gets {fb_gd} "
+        f"from GD and {fb_ridge} from ridge. Corrected statement (Goodfellow et al. §7.8, under a first-order "
+        "approximation): early stopping after t steps behaves like ridge with λ ≈ 1/(tα), with spectral filters "
+        f"within ≈ 0.2 of each other. " + _details(gaps, small, large),
+        {
+            "counterexample": f"alpha=1, t=2, s=1/2 and 1/4: GD {fb_gd} vs ridge {fb_ridge}",
+            "corrected_statement": "approximately equivalent with λ ≈ 1/(tα); filter gap ≤ 0.23",
+            "corrected_holds": int(corrected),
+            "max_filter_error_t100": gaps[100][0],
+        },
+    )
+
+
+@claim(
+    id="EARLY_STOPPING.SHORTER_SMALLER_WEIGHTS",
+    sources=[W6_VIEW],
+    statement="Stopping earlier gives smaller weights: each component of the GD iterate grows monotonically "
+    "toward the minimiser.",
+    formal="t ↦ 1 − (1 − αs)^t is non-decreasing in t when 0 < αs ≤ 1",
+    convention="w₀ = 0 and step α ≤ 1/s_max (no overshoot)",
+    topic=TOPIC,
+)
+def _shorter() -> Evidence:
+    grid = [F(k, 20) for k in range(1, 21)]
+    mono = all(1 - (1 - x) ** (t + 1) >= 1 - (1 - x) ** t for x in grid for t in range(0, 30))
+    over = F(19, 10)  # αs ∈ (1, 2): still convergent, but oscillates
+    seq = [1 - (1 - over) ** t for t in range(0, 6)]
+    other_mono = all(b >= a for a, b in zip(seq, seq[1:], strict=False))
+    return Evidence(
+        by_convention(mono, other_mono),
+        "exact",
+        "monotone for αs ≤ 1; with αs = 1.9 the filter goes 1.9 → 0.19 (overshoot)",
+        f"Exact on αs ∈ {{k/20}}, t = 0..30: {mono}. With αs = 19/10: filters {[float(v) for v in seq]}.",
+        {"alternative": "step with αs in (1, 2): oscillating magnitudes", "alternative_holds": int(other_mono)},
+    )
+
+
+def _week6_loop(val_losses, patience):
+    """Week 6's early-stopping loop, with train/evaluate replaced by a list of validation losses."""
+    best_val_loss, patience_counter, saved, stopped = float("inf"), 0, None, None
+    for epoch, val_loss in enumerate(val_losses):
+        if val_loss < best_val_loss:
+            best_val_loss, saved, patience_counter = val_loss, epoch, 0
+        else:
+            patience_counter += 1
+        if patience_counter >= patience:
+            stopped = epoch
+            break
+    return saved, stopped
+
+
+@claim(
+    id="EARLY_STOPPING.PATIENCE_CODE",
+    sources=[W6_IMPL, W6_CONCEPT],
+    statement="Week 6's loop keeps the epoch with the lowest validation loss seen and stops after `patience` "
+    "consecutive epochs without improvement.",
+    formal="saved = argmin_{e ≤ stop} val[e]; stop = first e with (e − last improvement) = patience",
+    convention="strict improvement (<)",
+    topic=TOPIC,
+)
+def _patience() -> Evidence:
+    rng = np.random.default_rng(20)
+    ok = True
+    for _ in range(300):
+        vals = list(np.round(rng.uniform(0, 1, size=40), 2))
+        k = int(rng.integers(1, 6))
+        saved, stopped = _week6_loop(vals, k)
+        end = len(vals) - 1 if stopped is None else stopped
+        seen = vals[: end + 1]
+        ok &= saved == int(np.argmin(seen))
+        if stopped is not None:
+            ok &= stopped - saved == k
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "exact",
+        "on 300 random validation curves the loop saves the best seen epoch and stops `patience` after it",
+        "The loop is Week 6's code with train/evaluate replaced by a list; ties keep the earlier epoch.",
+        {"curves": 300},
+    )
+
+
+@claim(
+    id="EARLY_STOPPING.FIRST_RISE",
+    sources=[P_ES, M2_ES],
+    statement="Primer/Module 2: stop as soon as the validation error starts to rise and keep the parameters "
+    "from that point, which is the best state.",
+    formal="argmin val = (first e with val[e+1] > val[e]) ?",
+    convention="noisy (non-unimodal) validation curves allowed",
+    topic=TOPIC,
+    related=["EARLY_STOPPING.PATIENCE_CODE"],
+)
+def _first_rise() -> Evidence:
+    vals = [1.0, 0.8, 0.85, 0.6, 0.5, 0.55, 0.7, 0.9]
+    first = next(e for e in range(len(vals) - 1) if vals[e + 1] > vals[e])
+    original = first == int(np.argmin(vals))
+    rng = np.random.default_rng(21)
+    corrected = True
+    for _ in range(200):  # unimodal curves: first rise = argmin
+        n, m = 30, int(rng.integers(1, 29))
+        down = np.sort(rng.uniform(1, 2, size=m))[::-1]
+        up = np.sort(rng.uniform(0, 1, size=n - m))
+        up = up + (down[-1] - 1) - 0.5  # ensure the minimum is the first element of the rising part
+        curve = np.concatenate([down, up])
+        fr = next((e for e in range(n - 1) if curve[e + 1] > curve[e]), n - 1)
+        corrected &= fr == int(np.argmin(curve))
+    saved, _ = _week6_loop(vals, 3)
+    corrected &= saved == int(np.argmin(vals))
+    return Evidence(
+        Verdict.HOLDS if original else Verdict.FAILS,
+        "exact",
+        f"curve {vals}: the first rise keeps epoch {first} (loss {vals[first]}), the best is {min(vals)}",
+        "Counterexample: a noisy validation curve rises at epoch 2 and later falls further. Corrected statement: the "
+        "first rise marks the best state only for unimodal curves (checked on 200 random unimodal curves); with noise, "
+        f"use patience and keep the best epoch seen (Week 6's loop with patience 3 keeps epoch {saved}).",
+        {
+            "counterexample": f"val={vals}: first rise at epoch {first}, min at epoch {int(np.argmin(vals))}",
+            "corrected_statement": "use patience and restore the best epoch seen; first rise = best only if unimodal",
+            "corrected_holds": int(corrected),
+        },
+    )
+
+
+@claim(
+    id="EARLY_STOPPING.SMALL_VOLUME",
+    sources=[M2_ES],
+    statement="Early stopping confines the parameters to a neighbourhood of the initialisation: after t steps of "
+    "GD on a quadratic, ‖w_t − w₀‖ ≤ tα‖∇J(w₀)‖.",
+    formal="1 − (1 − x)^t ≤ t·x for x = αs ∈ [0, 1] (Bernoulli), applied per eigendirection",
+    convention="quadratic loss, 0 < α ≤ 1/s_max",
+    topic=TOPIC,
+)
+def _volume() -> Evidence:
+    grid = [F(k, 50) for k in range(0, 51)]
+    ok = all(1 - (1 - x) ** t <= t * x for x in grid for t in range(0, 40))
+    rng = np.random.default_rng(22)
+    A = rng.normal(size=(5, 5))
+    A = A @ A.T + np.eye(5)
+    alpha = 1 / np.linalg.eigvalsh(A).max()
+    wstar, w0 = rng.normal(size=5), rng.normal(size=5)
+    w = w0.copy()
+    worst = 0.0
+    g0 = np.linalg.norm(A @ (w0 - wstar))
+    for t in range(1, 60):
+        w = w - alpha * A @ (w - wstar)
+        worst = max(worst, np.linalg.norm(w - w0) / (t * alpha * g0))
+    ok = ok and worst <= 1 + 1e-12
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "exact",
+        f"Bernoulli bound holds exactly on a grid; simulated ‖w_t − w₀‖/(tα‖∇J(w₀)‖) ≤ {worst:.3f}",
+        "Exact rationals for x ∈ {k/50}, t < 40; 5-D quadratic with α = 1/s_max for the simulation.",
+        {"max_ratio": worst},
+    )
+
+
+@claim(
+    id="EARLY_STOPPING.VALIDATION_U_SHAPE",
+    sources=[P_ES, Source(WEEK6, "Overfitting in Neural Networks"), M2_ES],
+    statement="Training error keeps falling while validation error eventually turns upward.",
+    formal="—",
+    convention="—",
+    topic=TOPIC,
+)
+def _u_shape() -> Evidence:
+    return not_checkable(
+        "an empirical description of typical training curves (and not universal: epoch-wise "
+        "double descent is a documented exception)"
+    )

@@ -1,0 +1,281 @@
+"""Ensemble averaging: the Primer's MSE derivation and the dropout-as-bagging view."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from regverify.stats import Design, variance_sample_size, variance_test
+from theory.evidence import design_numbers, fmt, identity, sym_equal
+from theory.lectures import PRIMER, WEEK6
+from theory.ledger import Evidence, Source, Verdict, claim
+
+TOPIC = "ensemble"
+FRAMEWORK = Source(PRIMER, "3. Mathematical Framework for Variance Reduction")
+k, V, C = sp.symbols("k V C", positive=True)
+
+
+def ensemble_mse(k_, V_, C_):
+    return V_ / k_ + (k_ - 1) * C_ / k_
+
+
+@claim(
+    id="ENSEMBLE.MSE.CORRELATED",
+    sources=[FRAMEWORK],
+    statement="Averaging k predictors whose zero-mean errors share variance V and pairwise covariance C "
+    "gives mean squared error V/k + (k-1)C/k.",
+    formal="Var((1/k) Σ ε_i) = (1/k²)(kV + k(k-1)C) = V/k + (k-1)C/k",
+    convention="errors have mean zero (so MSE = variance); covariance C equal for every pair i ≠ j",
+    topic=TOPIC,
+    related=["ENSEMBLE.MSE.PAIR_COUNT", "ENSEMBLE.MSE.PLUGIN_EXACT", "ENSEMBLE.MSE.SIMULATION"],
+)
+def _mse_identity() -> Evidence:
+    general = identity(
+        (k * V + k * (k - 1) * C) / k**2,
+        ensemble_mse(k, V, C),
+        summary="(kV + k(k-1)C)/k² simplifies to V/k + (k-1)C/k for symbolic k",
+        assumptions="k, V, C symbols; Var(Σε) = kV + k(k-1)C (checked in ENSEMBLE.MSE.PAIR_COUNT)",
+    )
+    # Independent check from the covariance matrix for k = 1..8: 1ᵀΣ1 / k².
+    matrix_ok = all(
+        sym_equal(
+            (sp.ones(1, n) * (C * sp.ones(n, n) + (V - C) * sp.eye(n)) * sp.ones(n, 1))[0] / n**2, ensemble_mse(n, V, C)
+        )
+        for n in range(1, 9)
+    )
+    ok = general.verdict is Verdict.HOLDS and matrix_ok
+    general.details += (
+        f"\n\nFrom the covariance matrix Σ = C·11ᵀ + (V-C)I: 1ᵀΣ1/k² equals the formula for k = 1..8: {matrix_ok}."
+    )
+    general.verdict = Verdict.HOLDS if ok else Verdict.FAILS
+    general.numbers["matrix_check_k_max"] = 8
+    return general
+
+
+@claim(
+    id="ENSEMBLE.MSE.PAIR_COUNT",
+    sources=[FRAMEWORK],
+    statement="The variance of a sum of k equally correlated errors has k variance terms and k(k-1) ordered "
+    "covariance terms.",
+    formal="Var(Σ_{i=1}^k ε_i) = kV + k(k-1)C",
+    convention="C counted once per ordered pair (i, j), i ≠ j",
+    topic=TOPIC,
+)
+def _pair_count() -> Evidence:
+    ok = True
+    for n in range(1, 9):
+        sigma = C * sp.ones(n, n) + (V - C) * sp.eye(n)
+        pairs = sum(1 for i, j in itertools.product(range(n), repeat=2) if i != j)
+        ok &= pairs == n * (n - 1) and sym_equal((sp.ones(1, n) * sigma * sp.ones(n, 1))[0], n * V + n * (n - 1) * C)
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "symbolic",
+        "1ᵀΣ1 = kV + k(k-1)C and the ordered-pair count is k(k-1), for k = 1..8",
+        "Σ = C·11ᵀ + (V−C)I; the sum of all entries of Σ is computed symbolically for each k.",
+        {"k_max": 8},
+    )
+
+
+@claim(
+    id="ENSEMBLE.MSE.PERFECT_CORRELATION",
+    sources=[FRAMEWORK],
+    statement="When the errors are perfectly correlated (C = V) averaging does not reduce the MSE.",
+    formal="V/k + (k-1)V/k = V",
+    convention="as ENSEMBLE.MSE.CORRELATED",
+    topic=TOPIC,
+    related=["ENSEMBLE.MSE.CORRELATED"],
+)
+def _limit_c_eq_v() -> Evidence:
+    return identity(ensemble_mse(k, V, V), V, summary="MSE_ens(C=V) = V", assumptions="k ≥ 1, V > 0")
+
+
+@claim(
+    id="ENSEMBLE.MSE.UNCORRELATED",
+    sources=[FRAMEWORK],
+    statement="With uncorrelated errors (C = 0) the ensemble MSE falls as V/k.",
+    formal="V/k + (k-1)·0/k = V/k",
+    convention="as ENSEMBLE.MSE.CORRELATED",
+    topic=TOPIC,
+    related=["ENSEMBLE.MSE.CORRELATED"],
+)
+def _limit_c_zero() -> Evidence:
+    return identity(ensemble_mse(k, V, 0), V / k, summary="MSE_ens(C=0) = V/k", assumptions="k ≥ 1")
+
+
+@claim(
+    id="ENSEMBLE.COVARIANCE.RANGE",
+    sources=[FRAMEWORK],
+    statement="Equal-variance errors can have covariance at most V (maximal when identical) and at least "
+    "-V/(k-1); the ensemble MSE is never negative.",
+    formal="eigenvalues of C·11ᵀ + (V-C)I are V-C (k-1 times) and V+(k-1)C, so -V/(k-1) ≤ C ≤ V",
+    convention="compound-symmetric covariance",
+    topic=TOPIC,
+)
+def _cov_range() -> Evidence:
+    ok = True
+    for n in range(2, 7):
+        eig = (C * sp.ones(n, n) + (V - C) * sp.eye(n)).eigenvals()
+        ok &= {sp.expand(e) for e in eig} == {sp.expand(V - C), sp.expand(V + (n - 1) * C)}
+        ok &= sym_equal(ensemble_mse(n, V, V), V) and sym_equal(ensemble_mse(n, V, -V / (n - 1)), 0)
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "symbolic",
+        "eigenvalues V−C and V+(k−1)C for k = 2..6; MSE is V at C=V and 0 at C=−V/(k−1)",
+        "Positive semi-definiteness of the compound-symmetric covariance gives −V/(k−1) ≤ C ≤ V; C = V is the "
+        "'same errors' case of the Primer.",
+        {"k_max": 6},
+    )
+
+
+@claim(
+    id="ENSEMBLE.MSE.ZERO_BIAS",
+    sources=[FRAMEWORK],
+    statement="With zero expected error the mean squared error equals the error variance.",
+    formal="E[ε²] = Var(ε) + (E[ε])², so E[ε] = 0 ⇒ MSE = Var",
+    convention="ε = Y − T with T fixed",
+    topic=TOPIC,
+)
+def _zero_bias() -> Evidence:
+    p = sp.symbols("p", positive=True)
+    a, b = sp.symbols("a b", real=True)
+    # A two-point distribution with arbitrary mean: E[ε²] - (Var + mean²) = 0.
+    mean = p * a + (1 - p) * b
+    second = p * a**2 + (1 - p) * b**2
+    var = p * (a - mean) ** 2 + (1 - p) * (b - mean) ** 2
+    return identity(
+        second,
+        var + mean**2,
+        summary="E[ε²] = Var(ε) + E[ε]² (two-point law, symbolic)",
+        assumptions="ε takes a w.p. p and b w.p. 1−p; general a, b, p",
+    )
+
+
+@claim(
+    id="ENSEMBLE.MSE.PLUGIN_EXACT",
+    sources=[FRAMEWORK],
+    statement="The same identity holds exactly for plug-in sample moments: the mean of the squared averaged "
+    "error equals V̂/k + (k-1)Ĉ/k with V̂ the mean squared error and Ĉ the mean cross product over pairs.",
+    formal="(1/n)Σ_t ((1/k)Σ_i e_ti)² = V̂/k + (k-1)Ĉ/k, V̂ = (1/(nk))Σ e², Ĉ = (1/(nk(k-1)))Σ_{i≠j} e_ti e_tj",
+    convention="uncentred second moments (mean-zero errors), divisor n",
+    topic=TOPIC,
+    related=["ENSEMBLE.MSE.CORRELATED"],
+)
+def _plugin() -> Evidence:
+    rng = np.random.default_rng(20240601)
+    n, kk = 12, 5
+    errors = [[Fraction(int(v), 7) for v in row] for row in rng.integers(-20, 21, size=(n, kk))]
+    lhs = sum((sum(row) / kk) ** 2 for row in errors) / n
+    v_hat = sum(e * e for row in errors for e in row) / (n * kk)
+    c_hat = sum(row[i] * row[j] for row in errors for i in range(kk) for j in range(kk) if i != j) / (n * kk * (kk - 1))
+    rhs = v_hat / kk + (kk - 1) * c_hat / kk
+    ok = lhs == rhs
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "exact",
+        f"exact rational check on a {n}×{kk} error table: both sides = {lhs}",
+        f"Errors drawn as integers/7 (seed 20240601), arithmetic in Fraction. lhs = {lhs}, rhs = {rhs}.",
+        {"n": n, "k": kk, "lhs": str(lhs), "rhs": str(rhs)},
+    )
+
+
+@claim(
+    id="ENSEMBLE.MSE.SIMULATION",
+    sources=[FRAMEWORK],
+    statement="Simulated correlated Gaussian errors reproduce the population value V/k + (k-1)C/k for the "
+    "variance of the averaged error.",
+    formal="ε ~ N(0, C·11ᵀ + (V-C)I), k=5, V=1, C=0.3 ⇒ Var(mean ε) = 0.44",
+    convention="population moments; χ² variance test on the averaged error (normal, since a linear map of a Gaussian)",
+    topic=TOPIC,
+    related=["ENSEMBLE.MSE.CORRELATED"],
+)
+def _simulation() -> Evidence:
+    kk, v, c = 5, 1.0, 0.3
+    target = ensemble_mse(kk, v, c)
+    design = Design(alpha=1e-6, power=0.99, delta=0.1)
+    n = variance_sample_size(design)
+    rng = np.random.default_rng(1729)
+    cov = c * np.ones((kk, kk)) + (v - c) * np.eye(kk)
+    errors = rng.multivariate_normal(np.zeros(kk), cov, size=n)
+    averaged = errors.mean(axis=1)
+    decision = variance_test(averaged, target, design.alpha)
+    measured = float(np.mean(averaged**2))
+    return Evidence(
+        Verdict.FAILS if decision.reject else Verdict.HOLDS,
+        "experiment",
+        f"χ² test of Var(mean error) = {fmt(target)}: p = {decision.pvalue:.3g}, measured MSE {measured:.4f}",
+        f"k={kk}, V={v}, C={c}; {design.describe(n)} (δ is the relative variance deviation 1+δ). "
+        f"Measured mean square {measured:.5f} vs population {target:.5f}; reject={decision.reject}.",
+        {**design_numbers(design, n), "population_mse": target, "measured_mse": measured, "pvalue": decision.pvalue},
+    )
+
+
+@claim(
+    id="DROPOUT.SUBNETWORKS.COUNT",
+    sources=[
+        Source(PRIMER, "2. Similarity to Bagging (Random Forest)"),
+        Source(PRIMER, "4. Overcoming Computational Infeasibility"),
+    ],
+    statement="Dropping any subset of n units defines 2^n distinct thinned networks.",
+    formal="|{0,1}^n| = 2^n",
+    convention="each unit independently present or absent (including the empty network)",
+    topic=TOPIC,
+)
+def _subnetworks() -> Evidence:
+    counts = {n: len(set(itertools.product((0, 1), repeat=n))) for n in range(0, 13)}
+    ok = all(c == 2**n for n, c in counts.items())
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "exact",
+        "enumerated masks number 2^n for n = 0..12",
+        f"Counts: {counts}. Note the all-dropped mask is one of them.",
+        {"n_max": 12},
+    )
+
+
+@claim(
+    id="DROPOUT.ENSEMBLE.WEIGHT_SCALING_APPROX",
+    sources=[Source(PRIMER, "2. Similarity to Bagging (Random Forest)"), Source(WEEK6, "Interpretation")],
+    statement="Running the full (rescaled) network at test time equals the average over all 2^n thinned "
+    "networks exactly for a linear layer, and only approximately once a nonlinearity follows.",
+    formal="E_m[W(m⊙x)/(1-p)] = Wx exactly; E_m[ReLU(W(m⊙x)/(1-p))] ≠ ReLU(Wx) in general",
+    convention="inverted dropout, p = drop probability; exact enumeration of all masks",
+    topic=TOPIC,
+)
+def _weight_scaling() -> Evidence:
+    p = Fraction(1, 2)
+    x = [Fraction(v) for v in (3, 1, 2, 4)]
+    w1 = [[Fraction(v) for v in row] for row in ((1, 2, -1, 0), (-2, 1, 1, 1), (1, -1, 2, -3))]
+    w2 = [Fraction(1), Fraction(1), Fraction(1)]
+    masks = list(itertools.product((0, 1), repeat=4))
+
+    def prob(m):
+        out = Fraction(1)
+        for bit in m:
+            out *= (1 - p) if bit else p
+        return out
+
+    def hidden(m):
+        return [sum(w * xi * bit / (1 - p) for w, xi, bit in zip(row, x, m, strict=False)) for row in w1]
+
+    linear_avg = [sum(prob(m) * hidden(m)[r] for m in masks) for r in range(3)]
+    linear_full = hidden((1, 1, 1, 1))
+    linear_full = [v * (1 - p) for v in linear_full]  # full network without the 1/(1-p) scaling
+    linear_ok = linear_avg == linear_full
+    relu = lambda v: max(v, Fraction(0))  # noqa: E731
+    ens = sum(prob(m) * sum(a * relu(h) for a, h in zip(w2, hidden(m), strict=False)) for m in masks)
+    full = sum(a * relu(h) for a, h in zip(w2, linear_full, strict=False))
+    gap = abs(float(ens - full))
+    rel = gap / max(abs(float(full)), 1e-300)
+    verdict = Verdict.APPROXIMATE if linear_ok and gap > 0 else (Verdict.HOLDS if linear_ok else Verdict.FAILS)
+    return Evidence(
+        verdict,
+        "exact",
+        f"linear layer: exact ({linear_ok}); after ReLU the ensemble mean {float(ens):.4g} vs full network "
+        f"{float(full):.4g} (abs error {gap:.3g})",
+        "Exact Fraction enumeration of all 16 masks of a 4-3-1 network, p = 1/2. The ensemble average of the "
+        f"hidden pre-activations equals the full network exactly; after ReLU it is {ens} vs {full}.",
+        {"abs_error": gap, "rel_error": rel, "masks": len(masks), "linear_exact": int(linear_ok)},
+    )

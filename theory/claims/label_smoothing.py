@@ -1,0 +1,328 @@
+"""Label smoothing, softmax saturation and entropy regularisation."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import sympy as sp
+
+from theory.evidence import identity, not_checkable, sym_equal
+from theory.lectures import MODULE2, WEEK6
+from theory.ledger import Evidence, Source, Verdict, claim
+
+TOPIC = "label_smoothing"
+W6_LS = Source(WEEK6, "Label Smoothing")
+M2_LS = Source(MODULE2, "Label smoothing")
+M2_PAGE = Source(MODULE2, "Module 2")
+eps, K = sp.symbols("epsilon K", positive=True)
+
+
+def _uniform_k(kk: int, e, true: int = 0):
+    return [(1 - e) * (1 if i == true else 0) + e / kk for i in range(kk)]
+
+
+def _k_minus_1(kk: int, e, true: int = 0):
+    return [(1 - e) if i == true else e / (kk - 1) for i in range(kk)]
+
+
+def _is_distribution(vec) -> bool:
+    total_ok = sym_equal(sum(vec), 1)
+    # non-negative for every ε in [0, 1]: linear in ε, so check both ends.
+    ends_ok = all(sp.sympify(v).subs(eps, end) >= 0 for v in vec for end in (0, 1))
+    return total_ok and ends_ok
+
+
+@claim(
+    id="LABEL_SMOOTHING.UNIFORM_K",
+    sources=[W6_LS],
+    statement="Week 6's smoothed target (1-ε)y + ε/K is a probability distribution: the true class gets "
+    "1 - ε + ε/K and each other class ε/K.",
+    formal="q_i = (1-ε)·1[i = t] + ε/K; Σq_i = 1, q_i ≥ 0 for ε ∈ [0, 1]",
+    convention="ε spread over all K classes, including the true one (PyTorch's label_smoothing)",
+    topic=TOPIC,
+    related=["LABEL_SMOOTHING.OFF_TARGET_K_MINUS_1", "LABEL_SMOOTHING.CONVENTIONS_RELATION"],
+)
+def _uniform() -> Evidence:
+    ok = all(_is_distribution(_uniform_k(kk, eps)) for kk in range(2, 11))
+    true_ok = all(sym_equal(_uniform_k(kk, eps)[0], 1 - eps + eps / kk) for kk in range(2, 11))
+    return Evidence(
+        Verdict.HOLDS if ok and true_ok else Verdict.FAILS,
+        "symbolic",
+        "sums to 1 and is non-negative for ε ∈ [0, 1], K = 2..10; true class 1 − ε + ε/K",
+        "Symbolic in ε for each K; non-negativity checked at ε = 0 and 1 (entries are linear in ε).",
+        {"K_max": 10},
+    )
+
+
+@claim(
+    id="LABEL_SMOOTHING.OFF_TARGET_K_MINUS_1",
+    sources=[M2_LS],
+    statement="Module 2's smoothed target (0 → ε/(k-1), 1 → 1-ε) is a probability distribution; the true "
+    "class keeps exactly 1 - ε.",
+    formal="q_t = 1-ε, q_i = ε/(k-1) (i ≠ t); Σq = 1",
+    convention="ε spread over the k-1 wrong classes only",
+    topic=TOPIC,
+    related=["LABEL_SMOOTHING.UNIFORM_K", "LABEL_SMOOTHING.CONVENTIONS_RELATION"],
+)
+def _k1() -> Evidence:
+    ok = all(_is_distribution(_k_minus_1(kk, eps)) for kk in range(2, 11))
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "symbolic",
+        "sums to 1 and is non-negative for ε ∈ [0, 1], k = 2..10",
+        "Symbolic in ε for each k.",
+        {"K_max": 10},
+    )
+
+
+@claim(
+    id="LABEL_SMOOTHING.CONVENTIONS_RELATION",
+    sources=[W6_LS, M2_LS],
+    statement="The two documents' smoothing rules differ for the same ε; Module 2's rule with ε' = ε(K-1)/K "
+    "is Week 6's rule with ε.",
+    formal="uniform_K(ε) = off_target_{K-1}(ε(K-1)/K); for equal ε they differ by ε/(K(K-1)) off target",
+    convention="K classes",
+    topic=TOPIC,
+)
+def _relation() -> Evidence:
+    ok = True
+    for kk in range(2, 9):
+        ok &= all(
+            sym_equal(a, b) for a, b in zip(_uniform_k(kk, eps), _k_minus_1(kk, eps * (kk - 1) / kk), strict=False)
+        )
+    diff = sp.simplify(_k_minus_1(4, eps)[1] - _uniform_k(4, eps)[1])
+    differ = not sym_equal(diff, 0)
+    return Evidence(
+        Verdict.HOLDS if ok and differ else Verdict.FAILS,
+        "symbolic",
+        "same family, different ε scales: ε_Module2 = ε_Week6·(K−1)/K",
+        f"Equality checked entrywise for K = 2..8. With equal ε and K = 4 the off-target entries differ by `{diff}`.",
+        {},
+    )
+
+
+@claim(
+    id="LABEL_SMOOTHING.TORCH_MATCHES_UNIFORM_K",
+    sources=[W6_LS, M2_LS],
+    statement="PyTorch's F.cross_entropy(label_smoothing=ε) is cross-entropy against Week 6's target "
+    "(1-ε)y + ε/K, not Module 2's ε/(K-1) rule.",
+    formal="CE_torch(z, t; ε) = −Σ_i q_i log softmax(z)_i with q = (1-ε)·onehot(t) + ε/K",
+    convention="PyTorch ≥ 1.10 label_smoothing argument",
+    topic=TOPIC,
+)
+def _torch_ls() -> Evidence:
+    import torch
+
+    rng = np.random.default_rng(5)
+    kk, e = 5, 0.2
+    z = torch.tensor(rng.normal(size=(64, kk)) * 3)
+    t = torch.tensor(rng.integers(0, kk, size=64))
+    ours = torch.nn.functional.cross_entropy(z, t, label_smoothing=e)
+    logp = torch.log_softmax(z, dim=1)
+    onehot = torch.nn.functional.one_hot(t, kk).double()
+    q6 = (1 - e) * onehot + e / kk
+    q2 = (1 - e) * onehot + e / (kk - 1) * (1 - onehot)
+    d6 = abs(float(ours - (-(q6 * logp).sum(1).mean())))
+    d2 = abs(float(ours - (-(q2 * logp).sum(1).mean())))
+    tol = 64 * kk * np.finfo(np.float64).eps * float(logp.abs().max())  # summation over 64·K terms
+    ok = d6 <= tol and d2 > tol
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "exact",
+        f"torch vs Week 6 target: {d6:.2g}; vs Module 2 target: {d2:.3g}",
+        f"64 random examples, K = {kk}, ε = {e}, float64; tolerance 64·K·eps·max|log p| = {tol:.2g}.",
+        {"diff_uniform_k": d6, "diff_k_minus_1": d2, "tolerance": tol},
+    )
+
+
+@claim(
+    id="LABEL_SMOOTHING.FINITE_OPTIMUM",
+    sources=[M2_LS, W6_LS],
+    statement="With a smoothed target q (all entries > 0) cross-entropy over logits has a finite minimiser: "
+    "softmax(z*) = q, e.g. z* = log q; the predicted top probability is 1 - ε + ε/K < 1.",
+    formal="∇_z CE = softmax(z) − q = 0 at z = log q",
+    convention="Week 6 rule; the same holds for Module 2's rule with its own q",
+    topic=TOPIC,
+)
+def _finite() -> Evidence:
+    zs = sp.symbols("z1:5", real=True)
+    kk = 4
+    q = _uniform_k(kk, eps)
+    sm = [sp.exp(zi) / sum(sp.exp(zj) for zj in zs) for zi in zs]
+    ce = -sum(qi * sp.log(si) for qi, si in zip(q, sm, strict=False))
+    at = {zi: sp.log(qi) for zi, qi in zip(zs, q, strict=False)}
+    grad_ok = all(sym_equal(sp.diff(ce, zi).subs(at), 0) for zi in zs)
+    top = sp.simplify(sm[0].subs(at))
+    top_ok = sym_equal(top, 1 - eps + eps / kk)
+    return Evidence(
+        Verdict.HOLDS if grad_ok and top_ok else Verdict.FAILS,
+        "symbolic",
+        "gradient of CE vanishes at z = log q; top probability 1 − ε + ε/K",
+        f"K = 4, symbolic ε ∈ (0,1). softmax(log q)₁ = `{top}`.",
+        {"K": kk},
+    )
+
+
+@claim(
+    id="LABEL_SMOOTHING.HARD_TARGET_NO_MINIMIZER",
+    sources=[M2_LS, M2_PAGE],
+    statement="With a one-hot target cross-entropy has no finite minimiser: the loss log(1 + (K-1)e^{-d}) of "
+    "a logit gap d is positive for every finite d and tends to 0 only as d → ∞, so training keeps growing "
+    "the logits.",
+    formal="inf_z CE(z, onehot) = 0 is not attained",
+    convention="equal non-target logits (the loss is minimised over them at equality)",
+    topic=TOPIC,
+)
+def _hard() -> Evidence:
+    d = sp.Symbol("d", real=True)
+    kk = 4
+    loss = sp.log(1 + (kk - 1) * sp.exp(-d))
+    positive = bool(loss.is_positive)
+    lim = sp.limit(loss, d, sp.oo)
+    decreasing = bool(sp.simplify(-sp.diff(loss, d)).is_positive)
+    ok = positive and lim == 0 and decreasing
+    return Evidence(
+        Verdict.HOLDS if ok else Verdict.FAILS,
+        "symbolic",
+        "loss(d) > 0 for all real d, strictly decreasing, → 0 only as d → ∞",
+        f"K = 4: loss = `{loss}`, limit {lim}.",
+        {},
+    )
+
+
+@claim(
+    id="SOFTMAX.NEVER_ZERO_ONE",
+    sources=[M2_PAGE],
+    statement="Softmax over K ≥ 2 classes never outputs exactly 0 or 1 in exact arithmetic; in float32 it "
+    "does once logit gaps exceed about 104 (e^{-104} underflows).",
+    formal="0 < e^{z_i}/Σ_j e^{z_j} < 1 for real z, K ≥ 2",
+    convention="exact real arithmetic (the document's setting); floats are a numerical counterexample",
+    topic=TOPIC,
+)
+def _softmax01() -> Evidence:
+    import torch
+
+    zs = sp.symbols("z1:4", real=True)
+    s0 = sp.exp(zs[0]) / sum(sp.exp(z) for z in zs)
+    exact_ok = bool(s0.is_positive) and bool(sp.simplify(1 - s0).is_positive)
+    out = torch.softmax(torch.tensor([0.0, 200.0], dtype=torch.float32), dim=0)
+    float_counter = float(out[0]) == 0.0 and float(out[1]) == 1.0
+    return Evidence(
+        Verdict.HOLDS_UNDER_CONVENTION
+        if exact_ok and float_counter
+        else (Verdict.HOLDS if exact_ok else Verdict.FAILS),
+        "symbolic",
+        "exactly: 0 < softmax < 1; float32 softmax([0, 200]) = [0, 1] exactly",
+        f"SymPy: softmax₁ and 1 − softmax₁ are positive for real logits ({exact_ok}). torch float32 "
+        f"softmax([0, 200]) = {out.tolist()} (e^-200 underflows).",
+        {"alternative": "float32 arithmetic: softmax([0,200]) == [0,1]", "alternative_holds": int(not float_counter)},
+    )
+
+
+@claim(
+    id="SOFTMAX.EXAMPLE_OUTPUT",
+    sources=[M2_PAGE],
+    statement="Module 2: the best softmax can do for target [0, 1, 0, 0] is about [0.0003, 0.999, 0.0003, 0.0003].",
+    formal="0.0003·3 + 0.999 = 1 ?",
+    convention="—",
+    topic=TOPIC,
+)
+def _example() -> Evidence:
+    printed = [F("0.0003"), F("0.999"), F("0.0003"), F("0.0003")]
+    total = sum(printed)
+    original = total == 1
+    fixed = [F("0.0003"), F("0.9991"), F("0.0003"), F("0.0003")]
+    # softmax(log q) = q for any distribution q: exact since exp(log q_i) = q_i.
+    corrected = sum(fixed) == 1 and all(
+        sym_equal(sp.exp(sp.log(sp.Rational(str(q)))) / sum(sp.Rational(str(r)) for r in fixed), sp.Rational(str(q)))
+        for q in fixed
+    )
+    return Evidence(
+        Verdict.HOLDS if original else Verdict.FAILS,
+        "exact",
+        f"the printed vector sums to {total} ≠ 1, so it is not a softmax output; nor is it 'the best'",
+        f"Σ = {total} = {float(total)}. Softmax can reach any strictly positive distribution (z = log q), so "
+        "there is no 'best' value short of 1. Corrected example: [0.0003, 0.9991, 0.0003, 0.0003] sums to 1 and "
+        f"equals softmax(log q) exactly ({corrected}); outputs arbitrarily close to one-hot are attainable.",
+        {
+            "counterexample": f"sum of printed vector = {total}",
+            "corrected_statement": "e.g. [0.0003, 0.9991, 0.0003, 0.0003]; any positive distribution is attainable",
+            "corrected_holds": int(corrected),
+        },
+    )
+
+
+@claim(
+    id="ENTROPY_REG.TOWARD_UNIFORM",
+    sources=[Source(MODULE2, "Entropy Regularization"), M2_PAGE],
+    statement="Module 2: adding the penalty Ω = −Σp log p (with a positive weight, J' = J + aΩ) to the loss "
+    "pushes the distribution toward uniform.",
+    formal="argmin_p [a·H(p)] = uniform ?",
+    convention="Module 2's own J' = J + aΩ with a > 0, minimised",
+    topic=TOPIC,
+)
+def _entropy() -> Evidence:
+    ps = sp.symbols("p1:4", positive=True)
+    H = -sum(pi * sp.log(pi) for pi in ps)
+    # Minimising +H on the simplex: the uniform point is a stationary point but a maximum of H.
+    hess = sp.hessian(H, ps).subs({pi: sp.Rational(1, 3) for pi in ps})
+    tangent = [sp.Matrix([1, -1, 0]), sp.Matrix([1, 1, -2])]
+    curv = [float((t.T * hess * t)[0]) for t in tangent]
+    original = all(c > 0 for c in curv)  # would need uniform to be a minimum of H
+    one_hot_ish = float(H.subs({ps[0]: sp.Rational(98, 100), ps[1]: sp.Rational(1, 100), ps[2]: sp.Rational(1, 100)}))
+    uniform_h = float(sp.log(3))
+    neg_hess = -hess
+    corrected = all(float((t.T * neg_hess * t)[0]) > 0 for t in tangent) and one_hot_ish < uniform_h
+    return Evidence(
+        Verdict.HOLDS if original else Verdict.FAILS,
+        "symbolic",
+        "+H is maximal, not minimal, at the uniform distribution: minimising J + aH moves away from uniform",
+        f"Hessian of H at p = 1/3 along the simplex: curvatures {curv} (negative ⇒ maximum). Counterexample: "
+        f"H(0.98, 0.01, 0.01) = {one_hot_ish:.4f} < H(uniform) = {uniform_h:.4f}, so the near-one-hot point has the "
+        "smaller penalty. Corrected statement: to push toward uniform, subtract the entropy (J' = J − aH, the "
+        "entropy bonus used in A3C); −H is convex on the simplex with its minimum at the uniform distribution "
+        f"(checked: {corrected}).",
+        {
+            "counterexample": f"H(0.98,0.01,0.01)={one_hot_ish:.4f} < log 3={uniform_h:.4f}",
+            "corrected_statement": "use J - a·H(p) (entropy bonus); its minimiser over p is uniform",
+            "corrected_holds": int(corrected),
+        },
+    )
+
+
+@claim(
+    id="LABEL_SMOOTHING.PREVENTS_OVERFITTING",
+    sources=[M2_LS, W6_LS],
+    statement="Hard targets cause overfitting; label smoothing prevents over-confident predictions and overfitting.",
+    formal="—",
+    convention="—",
+    topic=TOPIC,
+)
+def _ls_overfit() -> Evidence:
+    return not_checkable(
+        "an empirical claim about generalisation; the checkable part (bounded optimal "
+        "confidence) is LABEL_SMOOTHING.FINITE_OPTIMUM"
+    )
+
+
+@claim(
+    id="LABEL_SMOOTHING.POSITIVE_TARGETS",
+    sources=[M2_LS],
+    statement="Smoothing replaces the hard 0 targets by a positive value, so every target entry is strictly "
+    "positive for 0 < ε < 1.",
+    formal="ε/(k-1) > 0 and 1 - ε > 0 for ε ∈ (0, 1)",
+    convention="Module 2 rule",
+    topic=TOPIC,
+)
+def _positive() -> Evidence:
+    e = sp.Symbol("e", positive=True)
+    kk = sp.Symbol("k", integer=True, positive=True)
+    off = e / (kk - 1)
+    ok = bool(off.subs(kk, sp.Symbol("m", positive=True) + 1).is_positive)
+    return identity(
+        sp.Integer(int(ok)),
+        1,
+        summary="ε/(k−1) > 0 for k ≥ 2, ε > 0; 1 − ε > 0 for ε < 1",
+        assumptions="k ≥ 2 (k = m + 1, m > 0), 0 < ε < 1",
+    )
