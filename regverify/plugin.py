@@ -203,7 +203,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             ("property", item.originalname if hasattr(item, "originalname") else item.name),
             ("module", item.module.__name__ if getattr(item, "module", None) else ""),
             ("target", target.name if target is not None else ""),
-            ("device", params.get("device") or ""),
+            ("device", params.get("device") or ("cpu" if target is not None else "")),
             ("dtype", params.get("dtype") or ""),
             ("operation", operation),
             ("claims", ",".join(cid for m in item.iter_markers("claims") for cid in m.args)),
