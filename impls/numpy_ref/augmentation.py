@@ -1,3 +1,511 @@
-"""Augmentation family (numpy_ref)."""
+"""Data-side and training-procedure regularizers in NumPy: mixing, early stopping, image augmentation.
 
-__all__: list[str] = []
+Images are (N, C, H, W) arrays. Every stochastic operation takes ``generator=`` (a
+np.random.Generator) and returns the random parameters it drew beside its output, so a test can
+rebuild the output exactly from them. These are not layers with a backward pass: they act on the
+data (or on the training loop), so each is a plain function, the protocol's ``op(...)`` form.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from impls.validation import check_bool, check_in_range, check_probability, check_real
+
+__all__ = [
+    "EarlyStopping",
+    "color_jitter",
+    "conv2d_backward",
+    "conv2d_forward",
+    "cutmix",
+    "cutout",
+    "mixup",
+    "random_crop",
+    "random_erasing",
+    "random_gaussian_noise",
+    "random_hflip",
+    "random_rot90",
+    "random_rotation",
+    "random_scale",
+    "random_vflip",
+    "rot90",
+    "rotate",
+]
+
+
+# ---------------------------------------------------------------- input checks
+
+
+def _check_floating(op: str, name: str, x: Any, *, ndim: int | None = None) -> np.ndarray:
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{op}: {name} must be a floating-point numpy.ndarray, got {type(x).__name__}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{op}: {name} must have {ndim} dimensions (N, C, H, W), got shape {x.shape}")
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"{op}: {name} must have a non-empty batch dimension, got shape {x.shape}")
+    return x
+
+
+def _check_labels(op: str, y: Any, x: np.ndarray) -> np.ndarray:
+    y = _check_floating(op, "y_onehot", y)
+    if y.ndim != 2 or y.shape[0] != x.shape[0]:
+        raise ValueError(f"{op}: y_onehot must have shape ({x.shape[0]}, num_classes), got {y.shape}")
+    return y
+
+
+def _check_generator(op: str, generator: Any) -> np.random.Generator:
+    if generator is None:
+        return np.random.default_rng()
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{op}: generator must be a numpy.random.Generator, got {type(generator).__name__}")
+    return generator
+
+
+def _check_int(op: str, name: str, value: Any, low: int, high: float = math.inf) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{op}: {name} must be an integer in [{low}, {high}], got {value!r} of type {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{op}: {name} must be an integer in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+def _check_alpha(op: str, alpha: Any) -> float:
+    return check_in_range(op, "alpha", alpha, 0.0, math.inf, closed="neither")
+
+
+# ---------------------------------------------------------------- mixing
+
+
+def _mix(a: np.ndarray, own_weight: float, partner_weight: float, permutation: np.ndarray) -> np.ndarray:
+    # Each weight rounded once to a's dtype, each product once, the sum once (the torch reference
+    # does the same): |out - (w·a + w'·a[perm])| ≤ 3u·(w|a| + w'|a[perm]|) to first order.
+    own = a.dtype.type(own_weight)
+    partner = a.dtype.type(partner_weight)
+    return own * a + partner * a[permutation]
+
+
+def mixup(
+    x: np.ndarray, y_onehot: np.ndarray, alpha: float = 1.0, *, generator: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[float, np.ndarray]]:
+    """Mixup (Zhang et al. 2018): one λ ~ Beta(alpha, alpha) per batch, partner = a random permutation.
+
+    Return (λ·x + (1-λ)·x[perm], λ·y + (1-λ)·y[perm], (λ, perm)); x is (N, ...), y_onehot (N, K).
+    """
+    x = _check_floating("mixup", "x", x)
+    y_onehot = _check_labels("mixup", y_onehot, x)
+    alpha = _check_alpha("mixup", alpha)
+    rng = _check_generator("mixup", generator)
+    lam = float(rng.beta(alpha, alpha))
+    permutation = rng.permutation(x.shape[0])
+    rest = 1.0 - lam
+    return _mix(x, lam, rest, permutation), _mix(y_onehot, lam, rest, permutation), (lam, permutation)
+
+
+def cutmix_box(height: int, width: int, lam: float, center_y: int, center_x: int) -> tuple[int, int, int, int]:
+    """The CutMix box (Yun et al. 2019, reference code): side ⌊H·√(1-λ)⌋ × ⌊W·√(1-λ)⌋ centred on the
+    drawn pixel, half-extent side//2 each way, clipped at the borders. Returns (y1, y2, x1, x2), end-exclusive."""
+    ratio = math.sqrt(1.0 - lam)
+    half_h, half_w = int(height * ratio) // 2, int(width * ratio) // 2
+    y1, y2 = min(max(center_y - half_h, 0), height), min(max(center_y + half_h, 0), height)
+    x1, x2 = min(max(center_x - half_w, 0), width), min(max(center_x + half_w, 0), width)
+    return y1, y2, x1, x2
+
+
+def cutmix_weights(height: int, width: int, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """(own, partner) label weights: the areas kept and pasted over H·W, each one correctly rounded division
+    of exact integers, so own + partner = 1 in exact arithmetic and each is the float nearest its fraction."""
+    y1, y2, x1, x2 = box
+    pasted = (y2 - y1) * (x2 - x1)
+    total = height * width
+    return (total - pasted) / total, pasted / total
+
+
+def cutmix(
+    x: np.ndarray, y_onehot: np.ndarray, alpha: float = 1.0, *, generator: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[float, tuple[int, int, int, int], np.ndarray]]:
+    """CutMix: paste the partner's box (one box per batch) into every image; labels mix by the areas.
+
+    λ ~ Beta(alpha, alpha) sets the box size; the box is clipped at the borders, so the label weight
+    λ_used = 1 - (pasted area)/(H·W) is recomputed from the box actually pasted.
+    Return (x_mixed, y_mixed, (λ_used, (y1, y2, x1, x2), perm)).
+    """
+    x = _check_floating("cutmix", "x", x, ndim=4)
+    y_onehot = _check_labels("cutmix", y_onehot, x)
+    alpha = _check_alpha("cutmix", alpha)
+    rng = _check_generator("cutmix", generator)
+    _, _, height, width = x.shape
+    lam = float(rng.beta(alpha, alpha))
+    center_y, center_x = int(rng.integers(height)), int(rng.integers(width))
+    permutation = rng.permutation(x.shape[0])
+    box = cutmix_box(height, width, lam, center_y, center_x)
+    y1, y2, x1, x2 = box
+    out = x.copy()
+    out[:, :, y1:y2, x1:x2] = x[permutation][:, :, y1:y2, x1:x2]
+    own, partner = cutmix_weights(height, width, box)
+    return out, _mix(y_onehot, own, partner, permutation), (own, box, permutation)
+
+
+# ---------------------------------------------------------------- early stopping
+
+
+class EarlyStopping:
+    """Early stopping with patience, as in the week-6 loop (shared/lectures/002, section 6.6).
+
+    ``step(metric, state)`` is called once per epoch (epochs count from 0). An epoch *improves* when
+    the improvement over the best metric so far is strictly greater than ``min_delta`` (min mode:
+    best - metric > min_delta; max mode: metric - best > min_delta); the first finite metric always
+    improves. An improvement resets the patience counter to 0 and records the epoch, the metric and
+    (with ``restore_best``) a deep copy of ``state``; any other epoch, NaN included, adds 1.
+    ``step`` returns True once the counter reaches ``patience``.
+    """
+
+    MODES = ("min", "max")
+
+    def __init__(self, patience: int, *, min_delta: float = 0.0, mode: str = "min", restore_best: bool = True) -> None:
+        self.patience = _check_int("EarlyStopping", "patience", patience, 1)
+        self.min_delta = check_in_range("EarlyStopping", "min_delta", min_delta, 0.0, math.inf, closed="low")
+        if not isinstance(mode, str) or mode not in self.MODES:
+            raise ValueError(f"EarlyStopping: mode must be one of {self.MODES}, got {mode!r}")
+        self.mode = mode
+        self.restore_best = check_bool("EarlyStopping", "restore_best", restore_best)
+        self.best_metric: float = math.inf if mode == "min" else -math.inf
+        self.best_state: Any = None
+        self.best_epoch: int | None = None
+        self.epoch = -1
+        self.counter = 0
+        self.stopped = False
+
+    def improvement(self, metric: float) -> float:
+        """How much `metric` improves on the best so far (positive is better, in either mode)."""
+        return self.best_metric - metric if self.mode == "min" else metric - self.best_metric
+
+    def step(self, metric: float, state: Any = None) -> bool:
+        """Record one epoch's metric (and the state to keep if it is the best); return True to stop."""
+        metric = check_real("EarlyStopping.step", "metric", metric)
+        self.epoch += 1
+        if self.improvement(metric) > self.min_delta:
+            self.best_metric = metric
+            self.best_epoch = self.epoch
+            # A deep copy: the caller keeps training the live state, the saved one must not move.
+            self.best_state = copy.deepcopy(state) if self.restore_best else None
+            self.counter = 0
+        else:
+            self.counter += 1
+        self.stopped = self.counter >= self.patience
+        return self.stopped
+
+
+# ---------------------------------------------------------------- label-preserving augmentation
+#
+# Geometry: rotations and scalings map each output pixel back to a source point about the image
+# centre ((H-1)/2, (W-1)/2) and read it there (inverse mapping); points outside the image read `fill`.
+# "nearest" rounds the source point half-to-even (np.rint, torch.round); "bilinear" weighs the four
+# surrounding pixels. Positive angles rotate counterclockwise as displayed (row 0 at the top), like
+# np.rot90 / torch.rot90, so rotate(x, 90) = rot90(x, 1) for square images.
+
+INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def _check_interpolation(op: str, interpolation: Any) -> str:
+    if not isinstance(interpolation, str) or interpolation not in INTERPOLATIONS:
+        raise ValueError(f"{op}: interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
+    return interpolation
+
+
+def _check_size(op: str, name: str, value: Any, low: int) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise TypeError(f"{op}: {name} must be an integer or a pair of integers, got {value!r}")
+    return _check_int(op, name, pair[0], low), _check_int(op, name, pair[1], low)
+
+
+def _inverse_map(x: np.ndarray, matrices: np.ndarray, interpolation: str, fill: float) -> np.ndarray:
+    """Sample x at centre + matrices[n] @ (p - centre) for every output pixel p, in float64, then round once."""
+    n, c, h, w = x.shape
+    centre_y, centre_x = (h - 1) / 2, (w - 1) / 2
+    rows, cols = np.meshgrid(np.arange(h) - centre_y, np.arange(w) - centre_x, indexing="ij")
+    m = matrices[:, :, :, None, None]
+    source_y = m[:, 0, 0] * rows + m[:, 0, 1] * cols + centre_y  # (N, H, W)
+    source_x = m[:, 1, 0] * rows + m[:, 1, 1] * cols + centre_x
+    values = x.astype(np.float64)
+    batch = np.arange(n)[:, None, None]
+
+    def read(r: np.ndarray, q: np.ndarray) -> np.ndarray:
+        inside = (r >= 0) & (r < h) & (q >= 0) & (q < w)
+        picked = values[batch, :, np.clip(r, 0, h - 1), np.clip(q, 0, w - 1)]  # (N, H, W, C)
+        return np.where(inside[..., None], picked, fill).transpose(0, 3, 1, 2)
+
+    if interpolation == "nearest":
+        out = read(np.rint(source_y).astype(np.int64), np.rint(source_x).astype(np.int64))
+    else:
+        top, left = np.floor(source_y), np.floor(source_x)
+        dy, dx = (source_y - top)[:, None], (source_x - left)[:, None]
+        top, left = top.astype(np.int64), left.astype(np.int64)
+        out = ((1 - dy) * (1 - dx) * read(top, left) + (1 - dy) * dx * read(top, left + 1)
+               + dy * (1 - dx) * read(top + 1, left) + dy * dx * read(top + 1, left + 1))
+    return out.astype(x.dtype)
+
+
+def _rotation_matrices(angles_degrees: np.ndarray) -> np.ndarray:
+    # Output offset (u, v) reads source offset (cos θ·u + sin θ·v, -sin θ·u + cos θ·v): counterclockwise by θ.
+    theta = np.deg2rad(np.asarray(angles_degrees, dtype=np.float64))
+    cos, sin = np.cos(theta), np.sin(theta)
+    return np.stack([np.stack([cos, sin], -1), np.stack([-sin, cos], -1)], -2)
+
+
+def rotate(x: np.ndarray, angle: float, *, interpolation: str = "nearest", fill: float = 0.0) -> np.ndarray:
+    """Rotate every image counterclockwise by `angle` degrees about its centre; shape kept, corners read `fill`."""
+    x = _check_floating("rotate", "x", x, ndim=4)
+    angle = check_in_range("rotate", "angle", angle, -math.inf, math.inf, closed="neither")
+    interpolation = _check_interpolation("rotate", interpolation)
+    fill = check_real("rotate", "fill", fill)
+    return _inverse_map(x, _rotation_matrices(np.full(x.shape[0], angle)), interpolation, fill)
+
+
+def random_rotation(
+    x: np.ndarray, degrees: float, *, interpolation: str = "nearest", fill: float = 0.0,
+    generator: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate each image by its own angle ~ Uniform[-degrees, degrees]; return (out, angles in degrees)."""
+    x = _check_floating("random_rotation", "x", x, ndim=4)
+    degrees = check_in_range("random_rotation", "degrees", degrees, 0.0, 180.0)
+    interpolation = _check_interpolation("random_rotation", interpolation)
+    fill = check_real("random_rotation", "fill", fill)
+    angles = _check_generator("random_rotation", generator).uniform(-degrees, degrees, x.shape[0])
+    return _inverse_map(x, _rotation_matrices(angles), interpolation, fill), angles
+
+
+def random_scale(
+    x: np.ndarray, scale: tuple[float, float] = (0.8, 1.2), *, interpolation: str = "nearest", fill: float = 0.0,
+    generator: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Zoom each image about its centre by its own factor ~ Uniform[scale[0], scale[1]] (> 1 enlarges);
+    the shape is kept: the output pixel at offset p from the centre reads the source at offset p/factor."""
+    x = _check_floating("random_scale", "x", x, ndim=4)
+    low, high = _check_range("random_scale", "scale", scale, 0.0)
+    interpolation = _check_interpolation("random_scale", interpolation)
+    fill = check_real("random_scale", "fill", fill)
+    factors = _check_generator("random_scale", generator).uniform(low, high, x.shape[0])
+    matrices = np.zeros((x.shape[0], 2, 2))
+    matrices[:, 0, 0] = matrices[:, 1, 1] = 1.0 / factors
+    return _inverse_map(x, matrices, interpolation, fill), factors
+
+
+def _check_range(op: str, name: str, value: Any, low: float) -> tuple[float, float]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{op}: {name} must be a pair (low, high) with {low} < low ≤ high < inf, got {value!r}")
+    first = check_in_range(op, f"{name}[0]", value[0], low, math.inf, closed="neither")
+    second = check_in_range(op, f"{name}[1]", value[1], first, math.inf, closed="low")
+    return first, second
+
+
+def rot90(x: np.ndarray, k: int = 1) -> np.ndarray:
+    """Rotate every image by k quarter turns counterclockwise (np.rot90 on the last two axes); any integer k."""
+    x = _check_floating("rot90", "x", x, ndim=4)
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"rot90: k must be an integer, got {k!r} of type {type(k).__name__}")
+    return np.ascontiguousarray(np.rot90(x, int(k), axes=(2, 3)))
+
+
+def random_rot90(x: np.ndarray, *, generator: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate each (square) image by its own k ~ Uniform{0, 1, 2, 3} quarter turns; return (out, k)."""
+    x = _check_floating("random_rot90", "x", x, ndim=4)
+    if x.shape[2] != x.shape[3]:
+        raise ValueError(f"random_rot90: x must hold square images (H == W), got shape {x.shape}")
+    turns = _check_generator("random_rot90", generator).integers(0, 4, x.shape[0])
+    out = np.empty_like(x)
+    for k in range(4):
+        out[turns == k] = np.rot90(x[turns == k], k, axes=(2, 3))
+    return out, turns
+
+
+def _random_flip(op: str, x: np.ndarray, p: float, generator: Any, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    x = _check_floating(op, "x", x, ndim=4)
+    p = check_probability(op, "p", p)
+    # Uniform doubles in [0, 1): P(u < p) = p to within 2**-53.
+    flipped = _check_generator(op, generator).random(x.shape[0]) < p
+    return np.where(flipped[:, None, None, None], np.flip(x, axis=axis), x), flipped
+
+
+def random_hflip(x: np.ndarray, p: float = 0.5, *, generator: np.random.Generator | None = None):
+    """Mirror each image left-right with probability p; return (out, flipped) with flipped a bool (N,) array."""
+    return _random_flip("random_hflip", x, p, generator, 3)
+
+
+def random_vflip(x: np.ndarray, p: float = 0.5, *, generator: np.random.Generator | None = None):
+    """Mirror each image top-bottom with probability p; return (out, flipped) with flipped a bool (N,) array."""
+    return _random_flip("random_vflip", x, p, generator, 2)
+
+
+def random_crop(
+    x: np.ndarray, size: int | tuple[int, int], padding: int = 0, *, generator: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-pad by `padding` on every side, then crop `size` = (h, w) at offsets ~ Uniform over all positions
+    inside the padded image: top ∈ {0, …, H + 2·padding - h}, left likewise. Return (out, offsets (N, 2))."""
+    x = _check_floating("random_crop", "x", x, ndim=4)
+    padding = _check_int("random_crop", "padding", padding, 0)
+    n, _, h, w = x.shape
+    crop_h, crop_w = _check_size("random_crop", "size", size, 1)
+    if crop_h > h + 2 * padding or crop_w > w + 2 * padding:
+        raise ValueError(f"random_crop: size must fit the padded image ({h + 2 * padding}, {w + 2 * padding}), "
+                         f"got {(crop_h, crop_w)}")
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    rng = _check_generator("random_crop", generator)
+    offsets = np.stack([rng.integers(0, h + 2 * padding - crop_h + 1, n),
+                        rng.integers(0, w + 2 * padding - crop_w + 1, n)], axis=1)
+    rows = offsets[:, 0, None, None] + np.arange(crop_h)[None, :, None]
+    cols = offsets[:, 1, None, None] + np.arange(crop_w)[None, None, :]
+    out = padded[np.arange(n)[:, None, None], :, rows, cols].transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(out), offsets
+
+
+def _gray(x: np.ndarray) -> np.ndarray:
+    """Luma (ITU-R 601: 0.299 R + 0.587 G + 0.114 B) of 3-channel images; 1-channel images are their own gray."""
+    if x.shape[1] == 1:
+        return x
+    return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
+
+
+def color_jitter(
+    x: np.ndarray, brightness: float = 0.0, contrast: float = 0.0, saturation: float = 0.0, *,
+    generator: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Brightness, contrast, then saturation jitter of images with values in [0, 1] (1 or 3 channels).
+
+    Per image, factors b, c, s ~ Uniform[max(0, 1 - strength), 1 + strength] (1 when strength is 0):
+    x₁ = clip(b·x), x₂ = clip(c·x₁ + (1-c)·mean(gray(x₁))), out = clip(s·x₂ + (1-s)·gray(x₂)),
+    clip to [0, 1], computed in float64 and rounded once. Return (out, factors (N, 3) as (b, c, s)).
+    """
+    x = _check_floating("color_jitter", "x", x, ndim=4)
+    strengths = [check_in_range("color_jitter", name, value, 0.0, math.inf, closed="low")
+                 for name, value in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation))]
+    if x.shape[1] not in (1, 3):
+        raise ValueError(f"color_jitter: x must have 1 or 3 channels, got {x.shape[1]}")
+    rng = _check_generator("color_jitter", generator)
+    factors = np.stack([rng.uniform(max(0.0, 1.0 - s), 1.0 + s, x.shape[0]) for s in strengths], axis=1)
+    b, c, s = (factors[:, i, None, None, None] for i in range(3))
+    out = np.clip(b * x.astype(np.float64), 0.0, 1.0)
+    out = np.clip(c * out + (1 - c) * _gray(out).mean(axis=(1, 2, 3), keepdims=True), 0.0, 1.0)
+    out = np.clip(s * out + (1 - s) * _gray(out), 0.0, 1.0)
+    return out.astype(x.dtype), factors
+
+
+def random_gaussian_noise(
+    x: np.ndarray, std: float = 0.1, *, generator: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Additive Gaussian noise: out = x + noise, noise ~ N(0, std²) rounded to x's dtype; return (out, noise)."""
+    x = _check_floating("random_gaussian_noise", "x", x)
+    std = check_in_range("random_gaussian_noise", "std", std, 0.0, math.inf, closed="low")
+    noise = (std * _check_generator("random_gaussian_noise", generator).standard_normal(x.shape)).astype(x.dtype)
+    return x + noise, noise
+
+
+# ---------------------------------------------------------------- erasing
+
+
+def _erase(x: np.ndarray, boxes: np.ndarray, value: str | float, rng: np.random.Generator) -> np.ndarray:
+    """Set each image's box (y1, y2, x1, x2) to `value`, or to standard-normal noise when value is "random"."""
+    _, _, h, w = x.shape
+    rows, cols = np.arange(h)[None, :, None], np.arange(w)[None, None, :]
+    inside = ((rows >= boxes[:, 0, None, None]) & (rows < boxes[:, 1, None, None])
+              & (cols >= boxes[:, 2, None, None]) & (cols < boxes[:, 3, None, None]))[:, None]
+    fill = rng.standard_normal(x.shape).astype(x.dtype) if value == "random" else x.dtype.type(value)
+    return np.where(inside, fill, x)
+
+
+def _check_value(op: str, value: Any) -> str | float:
+    if value == "random":
+        return value
+    return check_real(op, "value", value)
+
+
+def cutout(
+    x: np.ndarray, size: int, *, value: str | float = 0.0, generator: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cutout (DeVries & Taylor 2017): per image, a size × size square centred on a uniform pixel
+    (rows cy - size//2 … cy - size//2 + size - 1, likewise columns), clipped at the borders, set to
+    `value` (0 by default, or "random" for standard-normal noise). Return (out, boxes (N, 4) as y1, y2, x1, x2)."""
+    x = _check_floating("cutout", "x", x, ndim=4)
+    size = _check_int("cutout", "size", size, 0)
+    value = _check_value("cutout", value)
+    rng = _check_generator("cutout", generator)
+    n, _, h, w = x.shape
+    centre_y, centre_x = rng.integers(0, h, n), rng.integers(0, w, n)
+    top, left = centre_y - size // 2, centre_x - size // 2
+    boxes = np.stack([np.clip(top, 0, h), np.clip(top + size, 0, h), np.clip(left, 0, w), np.clip(left + size, 0, w)], 1)
+    return _erase(x, boxes, value, rng), boxes
+
+
+def random_erasing(
+    x: np.ndarray, p: float = 0.5, scale: tuple[float, float] = (0.02, 0.33), ratio: tuple[float, float] = (0.3, 3.3),
+    *, value: str | float = 0.0, generator: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random erasing (Zhong et al. 2020; torchvision's RandomErasing rule), per image with probability p:
+    area fraction s ~ Uniform[scale], aspect r with log r ~ Uniform[log ratio]; h = rint(√(s·H·W·r)),
+    w = rint(√(s·H·W/r)); if 1 ≤ h < H and 1 ≤ w < W (strict, as
+    torchvision), the top-left corner is uniform over the positions that fit; otherwise redraw, at most
+    10 times, then leave the image.
+    Return (out, boxes (N, 4) as y1, y2, x1, x2; an empty box (0, 0, 0, 0) for images left unchanged)."""
+    x = _check_floating("random_erasing", "x", x, ndim=4)
+    p = check_probability("random_erasing", "p", p)
+    low, high = _check_range("random_erasing", "scale", scale, 0.0)
+    r_low, r_high = _check_range("random_erasing", "ratio", ratio, 0.0)
+    value = _check_value("random_erasing", value)
+    rng = _check_generator("random_erasing", generator)
+    n, _, h, w = x.shape
+    # All draws at once (the torch reference draws the same quantities in the same layout): the decision,
+    # 10 attempts of (area, log-aspect), and two uniforms placing the first attempt that fits.
+    erase = rng.random(n) < p
+    area = rng.uniform(low, high, (n, 10)) * (h * w)
+    aspect = np.exp(rng.uniform(math.log(r_low), math.log(r_high), (n, 10)))
+    place = rng.random((n, 2))
+    box_h, box_w = np.rint(np.sqrt(area * aspect)).astype(np.int64), np.rint(np.sqrt(area / aspect)).astype(np.int64)
+    fits = (box_h >= 1) & (box_h < h) & (box_w >= 1) & (box_w < w)
+    first = np.argmax(fits, axis=1)
+    chosen = erase & fits.any(axis=1)
+    box_h, box_w = box_h[np.arange(n), first], box_w[np.arange(n), first]
+    # floor(u·k) for u uniform in [0, 1) is uniform on {0, …, k-1} up to 2**-53.
+    top = np.floor(place[:, 0] * (h - box_h + 1)).astype(np.int64)
+    left = np.floor(place[:, 1] * (w - box_w + 1)).astype(np.int64)
+    boxes = np.where(chosen[:, None], np.stack([top, top + box_h, left, left + box_w], 1), 0)
+    return _erase(x, boxes, value, rng), boxes
+
+
+# ---------------------------------------------------------------- parameter sharing: convolution
+
+
+def conv2d_forward(x: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Valid cross-correlation with stride 1, as F.conv2d(x, weight) without bias or padding.
+
+    out[n, o, i, j] = Σ_{c, a, b} x[n, c, i + a, j + b] · weight[o, c, a, b]: one kernel shared by every
+    output position (the parameter sharing the lectures describe). Return (out, cache).
+    """
+    x = _check_floating("conv2d", "x", x, ndim=4)
+    weight = _check_floating("conv2d", "weight", weight, ndim=4)
+    _, channels, h, w = x.shape
+    _, weight_channels, kh, kw = weight.shape
+    if weight_channels != channels or kh > h or kw > w:
+        raise ValueError(f"conv2d: weight must have shape (out, {channels}, kh ≤ {h}, kw ≤ {w}), got {weight.shape}")
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))  # (N, C, Ho, Wo, kh, kw)
+    out = np.einsum("ncijab,ocab->noij", windows, weight)
+    return out, {"x": x, "weight": weight}
+
+
+def conv2d_backward(dout: np.ndarray, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Return (dx, dweight). dweight[o, c, a, b] = Σ_{n, i, j} dout[n, o, i, j] · x[n, c, i + a, j + b]:
+    the sum over every position the shared entry is used at."""
+    x, weight = cache["x"], cache["weight"]
+    _, _, kh, kw = weight.shape
+    out_h, out_w = dout.shape[2], dout.shape[3]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
+    dweight = np.einsum("ncijab,noij->ocab", windows, dout)
+    dx = np.zeros_like(x)
+    for a in range(kh):
+        for b in range(kw):
+            dx[:, :, a:a + out_h, b:b + out_w] += np.einsum("noij,oc->ncij", dout, weight[:, :, a, b])
+    return dx, dweight

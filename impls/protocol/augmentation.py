@@ -1,1 +1,123 @@
-"""Protocol of the augmentation family."""
+"""Protocol of the augmentation family: data-side and training-procedure regularizers.
+
+These act on data or on the training loop, not as layers, so every target provides them in the
+plain ``op(...)`` form whatever its backend (no forward/backward pair). Images are (N, C, H, W).
+Stochastic operations take ``generator=`` and return the random parameters they drew beside
+their output, so a test rebuilds the output exactly from them.
+"""
+
+from impls.protocol import Operation, register
+
+register(
+    Operation(
+        name="mixup",
+        family="augmentation",
+        summary="Mixup: one λ ~ Beta(α, α) per batch and a permutation partner; "
+        "x̃ = λx + (1-λ)x[perm], ỹ = λy + (1-λ)y[perm].",
+        torch_signature="mixup(x, y_onehot, alpha=1.0, *, generator=None) -> (x_mixed, y_mixed, (lam, permutation))",
+        numpy_signature="mixup(x, y_onehot, alpha=1.0, *, generator=None) -> (x_mixed, y_mixed, (lam, permutation))",
+        stochastic=True,
+        claims=("MIXUP.CONVEX_COMBINATION",),
+    )
+)
+
+register(
+    Operation(
+        name="cutmix",
+        family="augmentation",
+        summary="CutMix: paste a box of the permutation partner (one box per batch, side √(1-λ) of the image, "
+        "λ ~ Beta(α, α), clipped at the borders); labels mix by the area actually pasted.",
+        torch_signature="cutmix(x, y_onehot, alpha=1.0, *, generator=None) -> "
+        "(x_mixed, y_mixed, (lam_used, (y1, y2, x1, x2), permutation)); lam_used = 1 - area/(H·W)",
+        numpy_signature="cutmix(x, y_onehot, alpha=1.0, *, generator=None) -> "
+        "(x_mixed, y_mixed, (lam_used, (y1, y2, x1, x2), permutation)); lam_used = 1 - area/(H·W)",
+        stochastic=True,
+    )
+)
+
+register(
+    Operation(
+        name="EarlyStopping",
+        family="augmentation",
+        summary="Early stopping with patience (week-6 loop): the counter resets when the improvement over the "
+        "best metric exceeds min_delta, else grows by 1; step returns True once counter ≥ patience.",
+        torch_signature="EarlyStopping(patience, *, min_delta=0.0, mode='min', restore_best=True); "
+        ".step(metric, state) -> bool; .best_metric, .best_state (deep copy), .best_epoch (from 0)",
+        numpy_signature="EarlyStopping(patience, *, min_delta=0.0, mode='min', restore_best=True); "
+        ".step(metric, state) -> bool; .best_metric, .best_state (deep copy), .best_epoch (from 0)",
+        claims=("EARLY_STOPPING.PATIENCE_CODE", "EARLY_STOPPING.FIRST_RISE"),
+    )
+)
+
+_IMAGE = "x is (N, C, H, W); "
+_GEOMETRY = ("inverse mapping about the centre ((H-1)/2, (W-1)/2); positive angles counterclockwise as displayed "
+             "(like np.rot90/torch.rot90); 'nearest' rounds half-to-even, 'bilinear' weighs 4 pixels; outside reads fill")
+
+for _name, _summary, _signature in (
+    ("random_hflip", "Mirror each image left-right with probability p (per image).",
+     "random_hflip(x, p=0.5, *, generator=None) -> (out, flipped bool (N,))"),
+    ("random_vflip", "Mirror each image top-bottom with probability p (per image).",
+     "random_vflip(x, p=0.5, *, generator=None) -> (out, flipped bool (N,))"),
+    ("rot90", "Rotate every image by k quarter turns counterclockwise (any integer k).", "rot90(x, k=1) -> out"),
+    ("random_rot90", "Rotate each square image by its own k ~ Uniform{0, 1, 2, 3} quarter turns.",
+     "random_rot90(x, *, generator=None) -> (out, k int (N,))"),
+    ("rotate", "Rotate every image by an arbitrary angle in degrees; " + _GEOMETRY + ".",
+     "rotate(x, angle, *, interpolation='nearest', fill=0.0) -> out"),
+    ("random_rotation", "Rotate each image by its own angle ~ Uniform[-degrees, degrees]; " + _GEOMETRY + ".",
+     "random_rotation(x, degrees, *, interpolation='nearest', fill=0.0, generator=None) -> (out, angles (N,))"),
+    ("random_scale", "Zoom each image about its centre by its own factor ~ Uniform[low, high]; shape kept; "
+     "output offset p reads source offset p/factor.",
+     "random_scale(x, scale=(0.8, 1.2), *, interpolation='nearest', fill=0.0, generator=None) -> (out, factors (N,))"),
+    ("random_crop", "Zero-pad by padding, crop size=(h, w) at offsets uniform over every position in the padded image.",
+     "random_crop(x, size, padding=0, *, generator=None) -> (out, offsets int (N, 2) as (top, left))"),
+    ("color_jitter", "Brightness, contrast, saturation jitter of [0, 1] images (1 or 3 channels); factors "
+     "~ Uniform[max(0, 1-s), 1+s]; x₁ = clip(b·x), x₂ = clip(c·x₁ + (1-c)·mean gray(x₁)), out = clip(s·x₂ + (1-s)·gray(x₂)).",
+     "color_jitter(x, brightness=0, contrast=0, saturation=0, *, generator=None) -> (out, factors (N, 3))"),
+    ("cutout", "Cutout: per image a size × size square centred on a uniform pixel (offset -size//2), clipped at the "
+     "borders, set to value (0, or 'random' standard-normal noise).",
+     "cutout(x, size, *, value=0.0, generator=None) -> (out, boxes int (N, 4) as (y1, y2, x1, x2))"),
+    ("random_erasing", "Random erasing (torchvision's rule): with probability p per image, area fraction ~ U[scale], "
+     "log aspect ~ U[log ratio], h = rint(√(s·H·W·r)), w = rint(√(s·H·W/r)), kept if 1 ≤ h < H and 1 ≤ w < W "
+     "(10 attempts), corner uniform over the positions that fit; set to value (0 or 'random').",
+     "random_erasing(x, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), *, value=0.0, generator=None) -> "
+     "(out, boxes int (N, 4); (0, 0, 0, 0) where nothing was erased)"),
+    ("random_gaussian_noise", "Additive Gaussian noise N(0, std²), rounded to x's dtype; out = x + noise.",
+     "random_gaussian_noise(x, std=0.1, *, generator=None) -> (out, noise)"),
+):
+    register(
+        Operation(
+            name=_name,
+            family="augmentation",
+            summary=_summary,
+            torch_signature=_IMAGE + _signature,
+            numpy_signature=_IMAGE + _signature,
+            stochastic=_name.startswith("random_") or _name == "cutout",
+            claims=("CUTOUT.ZERO_REGION",) if _name == "cutout" else (),
+        )
+    )
+
+register(
+    Operation(
+        name="conv2d",
+        family="augmentation",
+        summary="Parameter sharing: valid cross-correlation, stride 1, no bias (F.conv2d(x, weight)); equals a dense "
+        "layer whose weight matrix repeats the kernel entries (Toeplitz/im2col expansion with tied entries).",
+        torch_signature="conv2d(x, weight) -> out; x (N, C, H, W), weight (O, C, kh, kw), out (N, O, H-kh+1, W-kw+1)",
+        numpy_signature="conv2d_forward(x, weight) -> (out, cache); conv2d_backward(dout, cache) -> (dx, dweight)",
+        claims=("PARAMETER_SHARING.CONVOLUTION",),
+    )
+)
+
+register(
+    Operation(
+        name="fractional_max_pool2d",
+        family="augmentation",
+        summary="Fractional max pooling (Graham 2014), PyTorch's pseudo-random overlapping rule: windows of kernel_size "
+        "at starts s_i = ⌊(i+u)α⌋ - ⌊uα⌋, α = (in - k)/(out - 1), last start in - k; one u per plane and axis.",
+        torch_signature="fractional_max_pool2d(x, kernel_size, output_size, *, generator=None) -> "
+        "(out, samples (N, C, 2): [..., 0] width, [..., 1] height)",
+        numpy_signature="fractional_max_pool2d(x, kernel_size, output_size, *, generator=None) -> (out, samples)",
+        stochastic=True,
+        claims=("FRACTIONAL_POOLING.REGION_SIZES",),
+    )
+)
