@@ -13,7 +13,13 @@ from rich.table import Table
 
 from regverify.runner import PropertyResult, SuiteRun
 
-OUTCOME_SYMBOL = {"passed": "pass", "failed": "**FAIL**", "skipped": "skipped", "not-implemented": "not implemented"}
+OUTCOME_SYMBOL = {
+    "passed": "pass",
+    "failed": "**FAIL**",
+    "finding": "finding",
+    "skipped": "skipped",
+    "not-implemented": "not implemented",
+}
 
 
 def anchor(text: str) -> str:
@@ -60,10 +66,8 @@ def row(result: PropertyResult) -> str:
 
 
 def _worst(outcomes: Counter) -> str:
-    for outcome in ("failed", "passed", "skipped", "not-implemented"):
+    for outcome in ("failed", "finding", "passed", "skipped", "not-implemented"):
         if outcomes.get(outcome):
-            if outcome == "passed" and outcomes.get("failed"):
-                continue
             return outcome
     return "skipped"
 
@@ -106,6 +110,11 @@ def conformance_markdown(run: SuiteRun) -> str:
         lines.append("None.")
     for r in failures:
         lines += [f"- `{r.nodeid}`", "", "  ```", "  " + r.message.replace("\n", "\n  ")[:3000], "  ```", ""]
+    lines += ["", "## Findings", "",
+              "Behaviour outside regverify's contract that a target shows without failing a property "
+              "(recorded as expected failures; a change in the target turns them into a visible pass).", ""]
+    findings = sorted({(r.target, r.message) for r in conformance if r.outcome == "finding"})
+    lines += [f"- **{target}**: {_cell(message)}" for target, message in findings] or ["None."]
     by_operation: dict[str, list[PropertyResult]] = defaultdict(list)
     for r in conformance:
         by_operation[row(r)].append(r)
@@ -154,10 +163,12 @@ def _outcome_table(run: SuiteRun) -> list[str]:
     counts: dict[str, Counter] = defaultdict(Counter)
     for r in run.results:
         counts[column(r) if r.target else "(ledger and toolkit self-tests)"][r.outcome] += 1
-    lines = ["| target · device | passed | failed | skipped | not implemented |", "|---|---|---|---|---|"]
+    lines = ["| target · device | passed | failed | findings | skipped | not implemented |", "|---|---|---|---|---|---|"]
     for key in sorted(counts):
         c = counts[key]
-        lines.append(f"| {key} | {c['passed']} | {c['failed']} | {c['skipped']} | {c['not-implemented']} |")
+        lines.append(
+            f"| {key} | {c['passed']} | {c['failed']} | {c['finding']} | {c['skipped']} | {c['not-implemented']} |"
+        )
     return lines
 
 
@@ -211,7 +222,7 @@ def write_check_report(out: Path, run: SuiteRun, module: str) -> list[Path]:
 
 def print_summary(console: Console, run: SuiteRun, written: list[Path]) -> None:
     table = Table(title="regverify report")
-    for name in ("target · device", "passed", "failed", "skipped", "not implemented"):
+    for name in ("target · device", "passed", "failed", "findings", "skipped", "not implemented"):
         table.add_column(name)
     for line in _outcome_table(run)[2:]:
         table.add_row(*[cell.strip() for cell in line.strip("|").split("|")])

@@ -29,7 +29,7 @@ class PropertyResult:
     """One test case: a property of one target on one device and dtype."""
 
     nodeid: str
-    outcome: str  # passed | failed | skipped | not-implemented
+    outcome: str  # passed | failed | skipped | not-implemented | finding (expected failure that documents a deviation)
     property: str
     module: str
     target: str
@@ -100,6 +100,9 @@ def read_reportlog(path: Path) -> list[PropertyResult]:
             if record["outcome"] == "failed":
                 entry["outcome"] = "failed"
                 entry["message"] = entry["message"] or _message(record.get("longrepr"))
+            elif record.get("wasxfail") is not None and entry["outcome"] != "failed":
+                entry["outcome"] = "finding"
+                entry["message"] = record["wasxfail"] or _message(record.get("longrepr"))
             elif record["outcome"] == "skipped" and entry["outcome"] != "failed":
                 entry["outcome"] = "skipped"
                 entry["message"] = _message(record.get("longrepr"))

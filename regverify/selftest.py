@@ -1,0 +1,434 @@
+"""The suite tests itself: defective targets it must reject, and correct targets it must not.
+
+- :func:`run_mutants` runs the conformance properties against every catalogued defect
+  (tests/defects/) and reports which properties caught each; a defect no property catches is a gap
+  in the suite (``regverify mutants``).
+- :func:`flake_audit` reruns every property on the built-in correct targets under fresh Hypothesis
+  seeds and compares the observed false-failure rate, with a Clopper-Pearson upper bound, to the rate
+  the suite was designed for (``regverify audit``).
+
+Importing this module registers the Hypothesis profile ``selftest``: derandomized (the same examples
+every run, so a defect's verdict cannot flip between runs) and without the shrink phase (a caught
+defect fails many examples, and shrinking each failure only costs time).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, settings
+
+from regverify import budget, runner, stats
+from regverify.plugin import CI_EXAMPLES, PROFILE_MULTIPLIER
+
+SELFTEST_PROFILE = "selftest"
+settings.register_profile(
+    SELFTEST_PROFILE,
+    max_examples=CI_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
+
+#: Selects items that run in float64 or take no dtype: the quick mode for the default suite.
+QUICK_DTYPE_FILTER = "not float16 and not bfloat16 and not float32"
+#: Confidence of the Clopper-Pearson upper bounds in the audit.
+AUDIT_CONFIDENCE = 0.95
+
+
+# ---------------------------------------------------------------- defects
+
+
+@dataclass
+class DefectResult:
+    """How the suite fared against one defect."""
+
+    module: str
+    family: str
+    operation: str
+    description: str
+    caught_by: list[str] = field(default_factory=list)  # property names that failed on it
+    failed_cases: int = 0
+    passed_cases: int = 0
+    first_message: str = ""
+
+    @property
+    def caught(self) -> bool:
+        return bool(self.caught_by)
+
+
+def catalogue():
+    """The defect catalogue (tests/defects/ in the source checkout, next to the suite)."""
+    if str(runner.REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(runner.REPO_ROOT))
+    from tests.defects import CATALOGUE
+
+    return CATALOGUE
+
+
+def _catalogue(defects: Iterable[str] | None, families: Iterable[str] | None = None):
+    CATALOGUE = catalogue()
+    if families is not None:
+        wanted_families = set(families)
+        unknown_families = wanted_families - {d.family for d in CATALOGUE}
+        if unknown_families:
+            raise ValueError(f"no defects catalogued for family {', '.join(sorted(unknown_families))}; "
+                             f"families: {', '.join(sorted({d.family for d in CATALOGUE}))}")
+        CATALOGUE = tuple(d for d in CATALOGUE if d.family in wanted_families)
+    if defects is None:
+        return list(CATALOGUE)
+    wanted = list(defects)
+    known = {d.module: d for d in CATALOGUE}
+    unknown = [name for name in wanted if name.removeprefix("tests.defects.") not in known]
+    if unknown:
+        raise ValueError(f"unknown defect(s) {', '.join(unknown)}; catalogued: {', '.join(sorted(known))}")
+    return [known[name.removeprefix("tests.defects.")] for name in wanted]
+
+
+def family_filter(families: Iterable[str]) -> str:
+    """A pytest -k expression selecting the test modules of these families (tests/test_<family>.py)."""
+    return " or ".join(f"test_{family}" for family in sorted(set(families)))
+
+
+def mutant_arguments(modules: Sequence[str], families: Iterable[str], *, quick: bool = False) -> list[str]:
+    """pytest arguments after the suite directory: targets, properties of their families, the selftest profile."""
+    args: list[str] = []
+    for module in modules:
+        args += ["--impl", module]
+    expression = f"({family_filter(families)})"
+    if quick:
+        expression += f" and ({QUICK_DTYPE_FILTER})"
+    return args + ["-k", expression, "--conformance-only", "--device", "cpu", "-p", "regverify.selftest"]
+
+
+def collect_defect_results(defects, results: Iterable[runner.PropertyResult]) -> list[DefectResult]:
+    """Fold per-case results into one DefectResult per defect (results are matched by target name)."""
+    by_target: dict[str, list[runner.PropertyResult]] = defaultdict(list)
+    for result in results:
+        by_target[result.target].append(result)
+    folded = []
+    for defect in defects:
+        cases = by_target.get(defect.dotted, [])
+        failed = [r for r in cases if r.outcome == "failed"]
+        caught_by = sorted({r.property for r in failed})
+        folded.append(
+            DefectResult(
+                module=defect.module, family=defect.family, operation=defect.operation,
+                description=defect.description, caught_by=caught_by, failed_cases=len(failed),
+                passed_cases=sum(1 for r in cases if r.outcome == "passed"),
+                first_message=failed[0].message.splitlines()[0][:200] if failed and failed[0].message else "",
+            )
+        )
+    return folded
+
+
+def run_mutants(
+    defects: Iterable[str] | None = None,
+    *,
+    profile: str | None = None,
+    families: Iterable[str] | None = None,
+    quick: bool = False,
+    workers: str | None = None,
+    on_total=lambda total: None,
+    on_done=lambda nodeid, outcome: None,
+) -> list[DefectResult]:
+    """Run each catalogued defect (all, the named modules, or those of `families`) against its family's properties.
+
+    All defects go to one pytest run (one --impl each; results carry the target name). `profile`
+    defaults to ``selftest`` (derandomized, no shrinking); `quick` keeps only float64 and dtype-free
+    cases. CPU only: the defects are device-generic wrappers, and the references are already checked
+    on every device by the conformance suite itself.
+    """
+    chosen = _catalogue(defects, families)
+    if not chosen:
+        return []
+    extra = mutant_arguments([d.dotted for d in chosen], {d.family for d in chosen}, quick=quick)
+    if profile:
+        extra += ["--hypothesis-profile", profile]
+    else:
+        extra += ["--hypothesis-profile", SELFTEST_PROFILE]
+    with tempfile.TemporaryDirectory() as scratch:
+        run = runner.run_suite(
+            Path(scratch) / "mutants.jsonl", workers=workers, extra=extra, on_total=on_total, on_done=on_done,
+        )
+    if run.exit_code not in (0, 1):
+        raise RuntimeError(f"the suite could not run against the defects (pytest exit {run.exit_code}):\n"
+                           f"{run.terminal[-2000:]}")
+    return collect_defect_results(chosen, run.results)
+
+
+def survivors(results: Sequence[DefectResult]) -> list[DefectResult]:
+    """Defects no property caught: gaps in the suite."""
+    return [r for r in results if not r.caught]
+
+
+def mutants_markdown(results: Sequence[DefectResult]) -> str:
+    """The defect catalogue as a report: per-family counts, then each defect and what caught it."""
+    caught = sum(1 for r in results if r.caught)
+    lines = [
+        "# Defect catalogue: does the suite catch realistic mistakes?",
+        "",
+        f"{caught} of {len(results)} defects caught"
+        + ("." if caught == len(results) else f"; **{len(results) - caught} survived: gaps in the suite**."),
+        "",
+        "| family | defects | caught |",
+        "|---|---|---|",
+    ]
+    families: dict[str, list[DefectResult]] = defaultdict(list)
+    for result in results:
+        families[result.family].append(result)
+    for family, members in sorted(families.items()):
+        lines.append(f"| {family} | {len(members)} | {sum(1 for m in members if m.caught)} |")
+    lines += ["", "| defect | operation | mistake | caught by | failed cases |", "|---|---|---|---|---|"]
+    for r in sorted(results, key=lambda r: (r.caught, r.family, r.module)):
+        verdict = ", ".join(f"`{p}`" for p in r.caught_by) if r.caught else "**SURVIVED**"
+        lines.append(f"| `{r.module}` | {r.operation} | {r.description.replace('|', '/')} | {verdict} | "
+                     f"{r.failed_cases}/{r.failed_cases + r.passed_cases} |")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- in-process quick check (the default suite)
+
+#: Examples per property in the quick check; derandomized, so the verdict is the same on every run.
+QUICK_EXAMPLES = 6
+
+
+@dataclass
+class Catch:
+    """The first property (in module order) that failed on a defect, or None when all passed."""
+
+    defect: str
+    property: str | None
+    message: str
+    tried: list[str]
+
+
+def family_properties(family: str) -> list:
+    """The target properties of tests/test_<family>.py, in the order the module defines them."""
+    catalogue()  # puts the checkout on sys.path
+    module = importlib.import_module(f"tests.test_{family}")
+    return [
+        function for name, function in vars(module).items()
+        if name.startswith("test_") and callable(function)
+        and "target" in inspect.signature(getattr(getattr(function, "hypothesis", None), "inner_test", function)).parameters
+    ]
+
+
+def _marks(function, name: str) -> list:
+    return [mark for mark in getattr(function, "pytestmark", []) if mark.name == name]
+
+
+def _calls(function, target, operation: str) -> list[tuple[object, dict]]:
+    """(callable, keyword arguments) for each case of one property on one target: its parametrize
+    values, float64 where the target and the property allow it, on the CPU."""
+    operations = [a for mark in _marks(function, "operation") for a in mark.args]
+    if operation not in operations:
+        return []
+    allowed = [d for d in target.dtypes() if all(d in mark.args for mark in _marks(function, "dtypes"))]
+    if not allowed:
+        return []
+    dtype = "float64" if "float64" in allowed else allowed[-1]
+    inner = getattr(getattr(function, "hypothesis", None), "inner_test", None)
+    if inner is not None:
+        quick_settings = settings(settings.get_profile(SELFTEST_PROFILE), max_examples=QUICK_EXAMPLES)
+        # A fresh wrapper: the suite's own function keeps its settings for the rest of the session.
+        runnable = quick_settings(given(**function.hypothesis._given_kwargs)(inner))
+        parameters = inspect.signature(inner).parameters
+    else:
+        runnable, parameters = function, inspect.signature(function).parameters
+    base = {"target": target, "operation": operation, "device": "cpu", "dtype": dtype}
+    base = {k: v for k, v in base.items() if k in parameters}
+    grids = [[{}]]
+    for mark in _marks(function, "parametrize"):
+        names = [n.strip() for n in mark.args[0].split(",")] if isinstance(mark.args[0], str) else list(mark.args[0])
+        rows = []
+        for value in mark.args[1]:
+            values = value.values if hasattr(value, "values") else value
+            rows.append(dict(zip(names, values if len(names) > 1 else (values,), strict=True)))
+        grids.append(rows)
+    return [(runnable, {**base, **combo}) for combo in _product(grids)]
+
+
+def _product(grids: list[list[dict]]) -> list[dict]:
+    combos: list[dict] = [{}]
+    for grid in grids:
+        combos = [{**left, **right} for left in combos for right in grid]
+    return combos
+
+
+def first_catch(defect) -> Catch:
+    """Run a defect's family properties in module order, in-process, and stop at the first failure.
+
+    Random checks made here are not charged to the session's false-failure budget: the targets are
+    known to be wrong, so a chance failure cannot fail a correct target, and the derandomized
+    examples make the verdict itself reproducible.
+    """
+    import pytest
+
+    from impls.protocol import load_target
+
+    target = load_target(defect.dotted)
+    tried: list[str] = []
+    spent_before = budget.checks_made()
+    try:
+        for function in family_properties(defect.family):
+            for runnable, kwargs in _calls(function, target, defect.operation):
+                tried.append(function.__name__)
+                try:
+                    runnable(**kwargs)
+                except pytest.skip.Exception:
+                    continue
+                except Exception as error:  # noqa: BLE001 - any error of a property on the defect is a catch
+                    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                    return Catch(defect.module, function.__name__, first_line[:300], tried)
+    finally:
+        budget._state["checks"] = spent_before
+    return Catch(defect.module, None, "", tried)
+
+
+# ---------------------------------------------------------------- flake audit
+
+
+@dataclass
+class AuditFailure:
+    seed: int
+    nodeid: str
+    message: str
+
+
+@dataclass
+class AuditResult:
+    """False failures of the correct built-in targets over several fresh-seed runs."""
+
+    seeds: list[int]
+    runs: int
+    cases_per_run: list[int]
+    checks_per_run: list[int]
+    failures: list[AuditFailure]
+    designed_alpha_per_check: float
+    designed_run_rate: float
+    wall_seconds: float
+    confidence: float = AUDIT_CONFIDENCE
+
+    @property
+    def failing_runs(self) -> int:
+        return len({f.seed for f in self.failures})
+
+    @property
+    def total_checks(self) -> int:
+        return sum(self.checks_per_run)
+
+    @property
+    def run_rate_upper(self) -> float:
+        """Upper bound on P(a full run of the suite fails on correct targets)."""
+        return stats.clopper_pearson_upper(self.failing_runs, self.runs, self.confidence)
+
+    @property
+    def check_rate_upper(self) -> float | None:
+        """Upper bound on the false-failure rate of one random check (None if no check was counted)."""
+        if self.total_checks == 0:
+            return None
+        return stats.clopper_pearson_upper(len(self.failures), self.total_checks, self.confidence)
+
+    @property
+    def recurring(self) -> list[str]:
+        """Cases that failed under every seed: deterministic bugs, not flakes."""
+        seen: dict[str, set[int]] = defaultdict(set)
+        for failure in self.failures:
+            seen[failure.nodeid].add(failure.seed)
+        return sorted(nodeid for nodeid, seeds in seen.items() if len(seeds) == self.runs and self.runs > 1)
+
+
+_CHECKS_LINE = re.compile(r"regverify: (\d+) random checks")
+
+
+def flake_audit(
+    seeds: int,
+    *,
+    first_seed: int = 1,
+    impls: Sequence[str] = (),
+    devices: str | None = "cpu",
+    extra: Sequence[str] = (),
+    on_run=lambda seed, run: None,
+) -> AuditResult:
+    """Run the conformance suite on the correct built-in targets once per Hypothesis seed
+    first_seed .. first_seed + seeds - 1, with the random ``dev`` profile, and count failures.
+
+    Every failure here is a false failure (the targets are the references) unless it recurs under
+    every seed. Runs are serial: the random-check count comes from the session's budget line,
+    which pytest-xdist workers do not report.
+    """
+    if seeds < 1:
+        raise ValueError(f"flake_audit: seeds must be >= 1, got {seeds!r}")
+    seed_values = list(range(first_seed, first_seed + seeds))
+    cases, checks, failures = [], [], []
+    start = time.perf_counter()
+    for seed in seed_values:
+        with tempfile.TemporaryDirectory() as scratch:
+            run = runner.run_suite(
+                Path(scratch) / "audit.jsonl", impls=impls, devices=devices, profile="dev",
+                conformance_only=True, extra=[f"--hypothesis-seed={seed}", *extra],
+            )
+        if run.exit_code not in (0, 1):
+            raise RuntimeError(f"the suite could not run (pytest exit {run.exit_code}):\n{run.terminal[-2000:]}")
+        cases.append(sum(1 for r in run.results if r.outcome in ("passed", "failed")))
+        counted = _CHECKS_LINE.search(run.terminal)
+        checks.append(int(counted.group(1)) if counted else 0)
+        failures += [AuditFailure(seed, r.nodeid, r.message.splitlines()[0][:200] if r.message else "")
+                     for r in run.results if r.outcome == "failed"]
+        on_run(seed, run)
+    alpha = stats.alpha_per_check(PROFILE_MULTIPLIER["dev"])
+    return AuditResult(
+        seeds=seed_values, runs=seeds, cases_per_run=cases, checks_per_run=checks, failures=failures,
+        designed_alpha_per_check=alpha, designed_run_rate=stats.SUITE_FALSE_FAILURE_BUDGET,
+        wall_seconds=time.perf_counter() - start,
+    )
+
+
+def audit_markdown(audit: AuditResult) -> str:
+    """Observed false failures next to the designed rates."""
+    conf = f"{audit.confidence:.0%}"
+    per_run_checks = max(audit.checks_per_run) if audit.checks_per_run else 0
+    lines = [
+        "# Flake audit: correct targets under fresh seeds",
+        "",
+        f"{audit.runs} runs of the conformance suite on the built-in targets, Hypothesis profile `dev`, "
+        f"seeds {audit.seeds[0]}..{audit.seeds[-1]}, {audit.wall_seconds:.0f} s.",
+        "",
+        "| quantity | observed | upper bound | designed |",
+        "|---|---|---|---|",
+        f"| failing runs | {audit.failing_runs}/{audit.runs} | {audit.run_rate_upper:.3g} ({conf} Clopper-Pearson) "
+        f"| ≤ {audit.designed_run_rate:.0e} per run (suite budget; here at most "
+        f"{per_run_checks} checks × α = {per_run_checks * audit.designed_alpha_per_check:.1e}) |",
+    ]
+    if audit.check_rate_upper is not None:
+        lines.append(
+            f"| failing random checks | {len(audit.failures)}/{audit.total_checks} | "
+            f"{audit.check_rate_upper:.3g} ({conf} Clopper-Pearson) | α = {audit.designed_alpha_per_check:.1e} per check |")
+    lines += [
+        f"| test cases run (per run) | {', '.join(map(str, audit.cases_per_run))} | | |",
+        "",
+        "A zero-failure audit cannot confirm a rate as small as the design (that would take ~3/α runs); "
+        "it bounds it, and it catches a property whose real false-failure rate is far above its stated α.",
+        "",
+    ]
+    if audit.failures:
+        lines += ["## Failures", "", "| seed | case | message |", "|---|---|---|"]
+        lines += [f"| {f.seed} | `{f.nodeid}` | {f.message.replace('|', '/')} |" for f in audit.failures]
+        if audit.recurring:
+            lines += ["", "Failed under every seed (deterministic bugs, not flakes): "
+                      + ", ".join(f"`{n}`" for n in audit.recurring)]
+    else:
+        lines.append("No failures.")
+    return "\n".join(lines) + "\n"
