@@ -192,7 +192,8 @@ def write_reports(out: Path, run: SuiteRun, *, profile: str | None, impls: list[
         "## Headline",
         "",
         f"- Claims: {sum(verdicts.values())} — " + ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())),
-        f"- Test cases: {run.count('passed')} passed, {run.count('failed')} failed, {run.count('skipped')} skipped, "
+        f"- Test cases: {run.count('passed')} passed, {run.count('failed')} failed, {run.count('finding')} findings "
+        f"(documented deviations, see [conformance](conformance.md#findings)), {run.count('skipped')} skipped, "
         f"{run.count('not-implemented')} not implemented (pytest exit code {run.exit_code})",
         "",
         *_outcome_table(run),
