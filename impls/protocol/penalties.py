@@ -1,1 +1,64 @@
-"""Protocol of the penalties family."""
+"""Protocol of the penalties family: norm penalties, proximal and constraint maps, clipping, optimizer steps.
+
+Penalties are differentiable: torch targets return a 0-d tensor (autograd gives the gradient), numpy
+targets provide ``<op>_forward(...) -> (value, cache)`` and ``<op>_backward(dout, cache) -> dw``.
+Everything else is a plain function ``op(...)`` with the same name and arguments in both backends,
+returning new arrays (never writing into its inputs). Conventions: ``l2_penalty(half=True)`` is
+(λ/2)‖w‖² (torch.optim's weight_decay=λ), half=False is λ‖w‖²; sign(0) = 0 in L1 subgradients;
+``max_norm``'s ``dim`` indexes units (torch.renorm's convention); optimizer steps follow torch.optim's
+update order and return ``(w_new, state)``.
+"""
+
+from impls.protocol import Operation, register
+
+
+def _penalty(name: str, summary: str, args: str, claims: tuple[str, ...]) -> None:
+    register(Operation(
+        name=name, family="penalties", summary=summary,
+        torch_signature=f"{name}({args}) -> value (0-d tensor)",
+        numpy_signature=f"{name}_forward({args}) -> (value, cache); {name}_backward(dout, cache) -> dw",
+        claims=claims,
+    ))
+
+
+def _plain(name: str, summary: str, signature: str, claims: tuple[str, ...] = (), stochastic: bool = False) -> None:
+    register(Operation(name=name, family="penalties", summary=summary, torch_signature=signature,
+                       numpy_signature=signature, stochastic=stochastic, claims=claims))
+
+
+_penalty("l2_penalty", "(λ/2)‖w‖² (half=True, gradient λw) or λ‖w‖² (half=False, gradient 2λw).",
+         "w, lam, *, half=True", ("L2.SHRINK", "WEIGHT_DECAY.PENALTY.NO_HALF", "WEIGHT_DECAY.WEEK6.CODE"))
+_penalty("l1_penalty", "λ‖w‖₁ with gradient λ·sign(w), subgradient 0 at w = 0.", "w, lam",
+         ("L1.SUBGRADIENT.MODULE2", "L1.GRADIENT.CONSTANT_MAGNITUDE"))
+_penalty("elastic_net_penalty", "l1‖w‖₁ + l2‖w‖² (half=False, the lectures' form) or l1‖w‖₁ + (l2/2)‖w‖².",
+         "w, l1, l2, *, half=False", ("ELASTIC_NET.FORMULA",))
+_penalty("entropy_penalty", "Σ over rows of H(p) = −Σ p log p (nats), p = softmax(x) or x itself; max log K at uniform.",
+         "x, *, from_logits=True, dim=-1", ("ENTROPY_REG.TOWARD_UNIFORM",))
+_penalty("orthogonality_penalty", "‖WᵀW − I‖²_F for W of shape (n, k); gradient 4W(WᵀW − I).", "w",
+         ("ORTHOGONAL.NORM_PRESERVING",))
+_plain("soft_threshold", "Proximal map of t‖·‖₁: sign(w)·max(|w| − t, 0); |w| ≤ t gives exactly 0.",
+       "soft_threshold(w, threshold) -> w_new", ("L1.SPARSITY",))
+_plain("l1_subgradient_step", "w − lr·(grad + λ·sign(w)); zero only where the arithmetic lands on it.",
+       "l1_subgradient_step(w, grad, lr, lam) -> w_new", ("L1.SPARSITY",))
+_plain("max_norm", "Project each unit's incoming weights (slices along dim, default 0) onto the L2 ball of radius c.",
+       "max_norm(w, c, *, dim=0) -> w_new", ("MAX_NORM.CONSTRAINT",))
+_plain("spectral_norm", "W/σ̂ with σ̂ from power iteration started at u (or a draw from generator); training "
+       "updates u, eval does not.",
+       "spectral_norm(w, *, n_power_iterations=1, generator=None, u=None, training=True) -> (w_sn, u)",
+       ("SPECTRAL_NORM.UNIT_SIGMA",), stochastic=True)
+_plain("clip_grad_norm", "Scale all gradients by min(1, max_norm/‖g‖_p) (torch: max_norm/(‖g‖ + 1e-6), clamped at 1).",
+       "clip_grad_norm(grads, max_norm, *, norm_type=2.0, error_if_nonfinite=False) -> (clipped, total_norm)",
+       ("CLIP.NORM.BOUND",))
+_plain("clip_grad_value", "Clamp every gradient entry into [−clip_value, clip_value].",
+       "clip_grad_value(grads, clip_value) -> clipped")
+_plain("sgd_step", "One torch.optim.SGD step: d = g + λw; momentum buffer; w − lr·d.",
+       "sgd_step(w, grad, lr, *, weight_decay=0, momentum=0, dampening=0, nesterov=False, buffer=None) "
+       "-> (w_new, buffer)", ("WEIGHT_DECAY.SGD.SHRINK", "WEIGHT_DECAY.SGD.MOMENTUM"))
+_plain("adam_step", "One torch.optim.Adam step; weight_decay adds λw to the gradient (L2, coupled).",
+       "adam_step(w, grad, lr=1e-3, *, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, state=None) -> (w_new, state)",
+       ("WEIGHT_DECAY.L2_EQUIVALENCE",))
+_plain("adamw_step", "One torch.optim.AdamW step: w(1 − lr·λ) first, then Adam on the raw gradient (decoupled).",
+       "adamw_step(w, grad, lr=1e-3, *, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, state=None) "
+       "-> (w_new, state)", ("WEIGHT_DECAY.L2_EQUIVALENCE",))
+_plain("grouped_steps", "Several optimizer steps over two parameter groups; names in no_decay get weight_decay=0.",
+       "grouped_steps(params: dict, grads: list[dict], *, optimizer, lr, weight_decay, no_decay=()) -> params")
