@@ -1,1 +1,229 @@
-"""Protocol of the noise family."""
+"""Protocol of the noise family: label smoothing and the dropout variants beyond plain dropout.
+
+Conventions: ``p`` is a drop probability (PyTorch's); ``epsilon`` is the label-smoothing mass.
+Every stochastic operation takes ``generator=`` and returns the noise it drew, so structure is
+checked exactly and a failure replays from its seed.
+"""
+
+from impls.protocol import Operation, register
+
+register(
+    Operation(
+        name="smooth_labels",
+        family="noise",
+        summary="Smoothed one-hot targets, last axis = classes. convention='uniform': (1-ε)y + ε/K "
+        "(PyTorch, Week 6); convention='off_target': 0 → ε/(K-1), 1 → 1-ε (Module 2).",
+        torch_signature="smooth_labels(targets, num_classes, epsilon, *, convention='uniform', dtype=None) -> q",
+        numpy_signature="smooth_labels(targets, num_classes, epsilon, *, convention='uniform', dtype=float64) -> q",
+        claims=("LABEL_SMOOTHING.UNIFORM_K", "LABEL_SMOOTHING.OFF_TARGET_K_MINUS_1", "LABEL_SMOOTHING.CONVENTIONS_RELATION",
+                "LABEL_SMOOTHING.POSITIVE_TARGETS"),
+    )
+)
+
+register(
+    Operation(
+        name="label_smoothing_cross_entropy",
+        family="noise",
+        summary="Cross-entropy against smoothed targets, F.cross_entropy's options: class dim 1 (0 for 1-D "
+        "logits), index or class-probability targets, per-class weight, ignore_index, reduction none/mean/sum. "
+        "Per sample -Σ_c w_c q_c log softmax(z)_c; 'mean' divides by Σ w[target] over non-ignored samples "
+        "(index targets) or by the sample count (probability targets).",
+        torch_signature="label_smoothing_cross_entropy(logits, targets, epsilon, *, convention='uniform', "
+        "reduction='mean', weight=None, ignore_index=-100) -> loss",
+        numpy_signature="label_smoothing_cross_entropy_forward(logits, targets, epsilon, *, convention, reduction, "
+        "weight, ignore_index) -> (loss, cache); label_smoothing_cross_entropy_backward(dout, cache) -> dlogits, "
+        "or (dlogits, dtargets) for probability targets",
+        claims=("LABEL_SMOOTHING.TORCH_MATCHES_UNIFORM_K", "LABEL_SMOOTHING.FINITE_OPTIMUM",
+                "LABEL_SMOOTHING.HARD_TARGET_NO_MINIMIZER"),
+    )
+)
+
+register(
+    Operation(
+        name="gaussian_dropout",
+        family="noise",
+        summary="Multiplicative Gaussian noise ξ ~ N(1, p/(1-p)) (the variance of inverted dropout's "
+        "multiplier); p in [0, 1); identity in eval.",
+        torch_signature="gaussian_dropout(x, p=0.5, *, training=True, generator=None) -> (out, noise)",
+        numpy_signature="gaussian_dropout_forward(x, p=0.5, *, training=True, generator=None) -> (out, cache); "
+        "gaussian_dropout_backward(dout, cache) -> dx; cache['mask'] is the noise ξ",
+        stochastic=True,
+        claims=("DROPOUT.GAUSSIAN.NO_SCALING",),
+    )
+)
+
+for _dims, _layouts in ((1, "(N, C, L) or (C, L)"), (2, "(N, C, H, W) or (N, C, L) — PyTorch's historical 3-D "
+                                                       "rule: one mask entry per (N, C) row, like dropout1d"),
+                        (3, "(N, C, D, H, W) or (C, D, H, W)")):
+    register(
+        Operation(
+            name=f"dropout{_dims}d",
+            family="noise",
+            summary=f"Spatial (channel) dropout over {_dims} spatial dims: every channel kept whole (scaled by "
+            f"1/(1-p)) or zeroed whole. Input {_layouts}.",
+            torch_signature=f"dropout{_dims}d(x, p=0.5, *, training=True, generator=None) -> (out, channel_keep_mask)",
+            numpy_signature=f"dropout{_dims}d_forward(x, p=0.5, *, training=True, generator=None) -> (out, cache); "
+            f"dropout{_dims}d_backward(dout, cache) -> dx; the mask has x's shape with spatial dims 1",
+            stochastic=True,
+        )
+    )
+
+register(
+    Operation(
+        name="alpha_dropout",
+        family="noise",
+        summary="Alpha dropout (SELU): dropped units set to α' = -λα, then out = a·y + b with "
+        "a = ((1-p)(1+pα'²))^(-1/2), b = -a·p·α', so N(0, 1) inputs keep mean 0 and variance 1. p = 1 gives zeros "
+        "(PyTorch's rule).",
+        torch_signature="alpha_dropout(x, p=0.5, *, training=True, generator=None) -> (out, keep_mask)",
+        numpy_signature="alpha_dropout_forward(x, p=0.5, *, training=True, generator=None) -> (out, cache); "
+        "alpha_dropout_backward(dout, cache) -> dx",
+        stochastic=True,
+    )
+)
+
+register(
+    Operation(
+        name="feature_alpha_dropout",
+        family="noise",
+        summary="Alpha dropout with one mask entry per channel (dims 0 and 1 of the input; spatial dims share it).",
+        torch_signature="feature_alpha_dropout(x, p=0.5, *, training=True, generator=None) -> (out, keep_mask)",
+        numpy_signature="feature_alpha_dropout_forward(x, p=0.5, *, training=True, generator=None) -> (out, cache); "
+        "feature_alpha_dropout_backward(dout, cache) -> dx",
+        stochastic=True,
+    )
+)
+
+register(
+    Operation(
+        name="dropconnect_linear",
+        family="noise",
+        summary="DropConnect on a linear layer: weights kept with probability 1-p (drop probability p, PyTorch's "
+        "convention; the DropConnect paper's p is the keep probability), no training scaling; one weight mask per "
+        "call shared by the batch. Inference uses the full weights times 1-p, so E[train out] = eval out.",
+        torch_signature="dropconnect_linear(x, weight, bias, p=0.5, *, training=True, generator=None) -> (out, mask)",
+        numpy_signature="dropconnect_linear_forward(x, weight, bias, p=0.5, *, training=True, generator=None) -> "
+        "(out, cache); dropconnect_linear_backward(dout, cache) -> (dx, dweight, dbias)",
+        stochastic=True,
+        claims=("DROPCONNECT.DROP_PROB",),
+    )
+)
+
+register(
+    Operation(
+        name="locked_dropout",
+        family="noise",
+        summary="Variational (locked) dropout on sequences: one inverted-dropout mask per (batch, feature) "
+        "shared by every time step. batch_first=False: (T, N, F); True: (N, T, F).",
+        torch_signature="locked_dropout(x, p=0.5, *, batch_first=False, training=True, generator=None) -> (out, mask)",
+        numpy_signature="locked_dropout_forward(x, p=0.5, *, batch_first=False, training=True, generator=None) -> "
+        "(out, cache); locked_dropout_backward(dout, cache) -> dx; the mask has the time axis of length 1",
+        stochastic=True,
+    )
+)
+
+register(
+    Operation(
+        name="embedding_dropout",
+        family="noise",
+        summary="Embedding dropout: whole rows (words) of the embedding matrix dropped with probability p, "
+        "survivors scaled by 1/(1-p), then looked up; one row mask per call.",
+        torch_signature="embedding_dropout(indices, weight, p=0.5, *, training=True, generator=None) -> (out, row_mask)",
+        numpy_signature="embedding_dropout(indices, weight, p=0.5, *, training=True, generator=None) -> (out, row_mask)",
+        stochastic=True,
+    )
+)
+
+register(
+    Operation(
+        name="stochastic_depth",
+        family="noise",
+        summary="Stochastic depth on a residual branch (torchvision semantics): p = probability of dropping the "
+        "branch; survivors scaled by 1/(1-p); mode='row' draws per sample (dim 0), 'batch' once per call; eval "
+        "is the identity.",
+        torch_signature="stochastic_depth(x, p, mode='row', *, training=True, generator=None) -> (out, keep_mask)",
+        numpy_signature="stochastic_depth_forward(x, p, mode='row', *, training=True, generator=None) -> "
+        "(out, cache); stochastic_depth_backward(dout, cache) -> dx",
+        stochastic=True,
+        claims=("STOCHASTIC_DEPTH.BLOCK_SWITCH",),
+    )
+)
+
+register(
+    Operation(
+        name="stochastic_depth_original",
+        family="noise",
+        summary="Stochastic depth as in Huang et al. (2016): the branch is kept with survival probability "
+        "1-p and not scaled in training; at test time the branch is multiplied by its survival probability.",
+        torch_signature="stochastic_depth_original(x, p, mode='row', *, training=True, generator=None) -> (out, mask)",
+        numpy_signature="stochastic_depth_original_forward(x, p, mode='row', *, training=True, generator=None) -> "
+        "(out, cache); stochastic_depth_original_backward(dout, cache) -> dx",
+        stochastic=True,
+        claims=("STOCHASTIC_DEPTH.BLOCK_SWITCH", "STOCHASTIC_DEPTH.TEST_TIME"),
+    )
+)
+
+register(
+    Operation(
+        name="survival_probabilities",
+        family="noise",
+        summary="Huang et al.'s linear-decay rule: survival probability of block l = 1..L is 1 - l/L·(1 - p_L).",
+        torch_signature="survival_probabilities(num_layers, p_last) -> list[float]",
+        numpy_signature="survival_probabilities(num_layers, p_last) -> np.ndarray",
+        claims=("STOCHASTIC_DEPTH.EXPECTED_DEPTH",),
+    )
+)
+
+register(
+    Operation(
+        name="gaussian_noise",
+        family="noise",
+        summary="Additive Gaussian noise injection (inputs or weights): out = x + ε, ε ~ N(0, σ²); identity in eval.",
+        torch_signature="gaussian_noise(x, sigma, *, training=True, generator=None) -> (out, noise)",
+        numpy_signature="gaussian_noise_forward(x, sigma, *, training=True, generator=None) -> (out, cache); "
+        "gaussian_noise_backward(dout, cache) -> dx; cache['mask'] is the noise ε",
+        stochastic=True,
+    )
+)
+
+register(
+    Operation(
+        name="attention_dropout",
+        family="noise",
+        summary="Dropout on attention probabilities: out = (softmax(q kᵀ/√d) ⊙ M / (1-p)) v, M_ij ~ Bernoulli(1-p) "
+        "(F.scaled_dot_product_attention(dropout_p=p)); eval uses no dropout.",
+        torch_signature="attention_dropout(q, k, v, p=0.0, *, training=True, generator=None) -> (out, keep_mask)",
+        numpy_signature="attention_dropout_forward(q, k, v, p=0.0, *, training=True, generator=None) -> (out, cache); "
+        "attention_dropout_backward(dout, cache) -> (dq, dk, dv); the mask has the attention matrix's shape",
+        stochastic=True,
+    )
+)
+
+register(
+    Operation(
+        name="dropblock2d",
+        family="noise",
+        summary="DropBlock (Ghiasi et al. 2018, torchvision.ops.drop_block2d): block seeds ~ Bernoulli(γ) on the "
+        "(H-b+1)×(W-b+1) top-left positions, γ = p·H·W/(b²(H-b+1)(W-b+1)) with b = min(block_size, H, W); each "
+        "seed zeroes a b×b block; survivors scaled by numel/#kept. Input (N, C, H, W).",
+        torch_signature="dropblock2d(x, p, block_size, *, training=True, generator=None) -> (out, keep_mask)",
+        numpy_signature="dropblock2d_forward(x, p, block_size, *, training=True, generator=None) -> (out, cache); "
+        "dropblock2d_backward(dout, cache) -> dx",
+        stochastic=True,
+    )
+)
+
+register(
+    Operation(
+        name="adaptive_dropout",
+        family="noise",
+        summary="Adaptive dropout (standout, Ba & Frey 2013): unit i kept with its own probability π_i (standout "
+        "computes π = sigmoid(α·a + β) from the pre-activation a); training output x⊙m unscaled; eval x⊙π "
+        "(the expectation).",
+        torch_signature="adaptive_dropout(x, keep_probability, *, training=True, generator=None) -> (out, keep_mask)",
+        numpy_signature="adaptive_dropout_forward(x, keep_probability, *, training=True, generator=None) -> "
+        "(out, cache); adaptive_dropout_backward(dout, cache) -> dx (no gradient to keep_probability: the mask is "
+        "discrete)",
+        stochastic=True,
+    )
+)

@@ -1,0 +1,993 @@
+"""Noise-injection regularizers beyond plain dropout: properties every target must satisfy.
+
+- Gaussian dropout multiplies by ξ ~ N(1, p/(1-p)): inverted dropout's multiplier has mean 1 and that variance.
+- Spatial dropout (dropout1d/2d/3d) keeps or drops whole channels.
+- Alpha dropout sends dropped units to SELU's saturation α' = -λα and applies a·y + b, so standard-normal
+  inputs keep mean 0 and variance 1.
+- DropConnect masks weights, one mask per call; inference uses (1-p)W so E[training output] = eval output.
+- Locked (variational) dropout shares one mask across time steps; embedding dropout drops whole rows.
+- Stochastic depth drops a residual branch per sample (or per batch): torchvision scales survivors by
+  1/(1-p); Huang et al. leave them unscaled and multiply by 1-p at test time. Linear-decay survival rule.
+
+Structure is asserted exactly; each distributional property is one exact or distribution-free test whose
+sample size comes from a stated Design, and spends one check of the suite's false-failure budget.
+Statistical tests run at float32 and float64: half precision rounds the noise itself (ties at 1, shifted
+atoms), which the exact tests would read as defects; the structure tests cover every dtype.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+from impls.numpy_ref.noise import SELU_ALPHA_PRIME
+from impls.protocol import load_target
+from regverify import budget, stats
+from regverify.assertions import as_numpy, assert_binomial, assert_close, assert_exact, assert_raises_invalid
+from tests.strategies import SEEDS, Case, case_values, dropout_cases, gradient_shapes, open_probabilities, probabilities
+
+STATISTICAL_DTYPES = ("float32", "float64")
+#: Probabilities in [0, 1) (Gaussian dropout's variance p/(1-p) is infinite at p = 1).
+below_one = st.one_of(st.sampled_from([0.0, 0.5]), open_probabilities)
+
+
+def eps(dtype: str) -> float:
+    return float(torch.finfo(getattr(torch, dtype)).eps)
+
+
+def design(delta: float) -> stats.Design:
+    """α from the suite budget; power 0.999 against a deviation `delta` (rate, variance ratio or CDF distance)."""
+    return stats.Design(alpha=budget.alpha(), power=0.999, delta=delta)
+
+
+@functools.cache
+def binomial_size(rate: float, delta: float, alpha: float) -> int:
+    return stats.binomial_sample_size(rate, stats.Design(alpha=alpha, power=0.999, delta=delta))
+
+
+KEEP_DELTA = 0.05
+#: Mask counts do not depend on rounding: half precision included (PyTorch draws its Bernoulli noise in x's dtype).
+KEEP_COUNT_DTYPES = ("float16", "float32")
+#: Operations PyTorch lacks: the references draw float32 uniforms whatever x's dtype, so one dtype covers the count.
+REFERENCE_COUNT_DTYPES = ("float32",)
+
+
+def keep_count_size(p: float, delta: float = KEEP_DELTA) -> int:
+    """Keep-count tests: a keep rate off by 0.05 (a swapped p/1-p, i.e. a keep probability used as the drop
+    probability, unless |1-2p| < 0.05; a γ or survival rate computed with the wrong formula) is caught with
+    power 0.999."""
+    return binomial_size(1.0 - p, delta, budget.alpha())
+
+
+def indices(target, values, device: str | None):
+    values = np.asarray(values, dtype=np.int64)
+    return values if target.backend == "numpy" else torch.as_tensor(values, device=device or "cpu")
+
+
+def normal_values(data_seed: int, shape: tuple[int, ...]) -> np.ndarray:
+    return np.random.default_rng(data_seed).standard_normal(shape)
+
+
+def sized(case: Case, shape: tuple[int, ...]) -> Case:
+    return Case(case.params, case.seed, case.data_seed, shape)
+
+
+def call(target, operation: str, case: Case, device, dtype, *, values=None, training=True, **keywords):
+    x = target.asarray(case.values() if values is None else values, dtype, device)
+    generator = target.generator(case.seed, device or "cpu")
+    return x, target.call(operation, x, case.params["p"], training=training, generator=generator, **keywords)
+
+
+# ================================================================ Gaussian dropout
+
+GAUSSIAN = "gaussian_dropout"
+
+
+@pytest.mark.operation(GAUSSIAN)
+@pytest.mark.claims("DROPOUT.GAUSSIAN.NO_SCALING")
+@given(case=dropout_cases(p=below_one), training=st.booleans())
+def test_gaussian_dropout_output_is_input_times_the_returned_noise_and_eval_is_the_identity(
+        target, device, dtype, case, training):
+    x, result = call(target, GAUSSIAN, case, device, dtype, training=training)
+    replay = case.replay(target, GAUSSIAN, device, dtype, training=training)
+    if not training:
+        assert_exact(result.out, x, what=f"{target.name}.{GAUSSIAN}(p={case.params['p']}, training=False)",
+                     replay=replay)
+        return
+    noise = as_numpy(result.mask)
+    assert noise.shape == as_numpy(x).shape, f"{target.name}.{GAUSSIAN} noise shape {noise.shape}. {replay}"
+    # out = round(x·ξ): one rounding, relative error ≤ u = eps/2.
+    assert_close(result.out, as_numpy(x).astype(np.float64) * noise.astype(np.float64), rtol=eps(dtype) / 2, atol=0.0,
+                 why="one rounding of the product", what=f"{target.name}.{GAUSSIAN}(p={case.params['p']})",
+                 replay=replay)
+
+
+@pytest.mark.operation(GAUSSIAN)
+@pytest.mark.dtypes(*STATISTICAL_DTYPES)
+@pytest.mark.claims("DROPOUT.GAUSSIAN.NO_SCALING")
+@given(case=dropout_cases(p=open_probabilities))
+def test_gaussian_dropout_noise_is_centred_on_1(target, device, dtype, case):
+    """Sign test: ξ ~ N(1, σ²) is symmetric about its mean 1, so #(ξ > 1) among the ξ ≠ 1 is exactly
+    Binomial(m, 1/2). Design: a rate off by 0.05 (a mean shift of Φ⁻¹(0.55)·σ = 0.126σ; additive or
+    mean-0 noise is far beyond) is caught with power 0.999."""
+    p, test_design = case.params["p"], design(0.05)
+    n = binomial_size(0.5, 0.05, test_design.alpha)
+    case = sized(case, (n,))
+    _, result = call(target, GAUSSIAN, case, device, dtype)
+    noise = as_numpy(result.mask).astype(np.float64)
+    above, untied = int((noise > 1).sum()), int((noise != 1).sum())
+    assert_binomial(above, untied, 0.5, test_design,
+                    what=f"{target.name}.{GAUSSIAN}(p={p}) noise mean {noise.mean():.4f} (should be 1); #(ξ > 1)",
+                    replay=case.replay(target, GAUSSIAN, device, dtype))
+
+
+@pytest.mark.operation(GAUSSIAN)
+@pytest.mark.dtypes(*STATISTICAL_DTYPES)
+@pytest.mark.claims("DROPOUT.GAUSSIAN.NO_SCALING")
+@given(case=dropout_cases(p=open_probabilities))
+def test_gaussian_dropout_noise_variance_is_p_over_1_minus_p(target, device, dtype, case):
+    """χ² test of Var ξ = p/(1-p) (exact for normal noise). Design: a variance ratio of 1.1 or 1/1.1 is caught
+    with power 0.999 (so variance p instead of p/(1-p) whenever p ≥ 0.091, and σ used as the variance)."""
+    p, test_design = case.params["p"], design(0.1)
+    n = stats.variance_sample_size(test_design)
+    case = sized(case, (n,))
+    _, result = call(target, GAUSSIAN, case, device, dtype)
+    noise = as_numpy(result.mask).astype(np.float64)
+    budget.spend()
+    decision = stats.variance_test(noise, p / (1 - p), test_design.alpha)
+    assert not decision.reject, (
+        f"{target.name}.{GAUSSIAN}(p={p}) noise variance {noise.var(ddof=1):.5g}, but should be p/(1-p) = "
+        f"{p / (1 - p):.5g} [{decision.method}, p-value {decision.pvalue:.2g} ≤ α; {test_design.describe(n)}]. "
+        f"{case.replay(target, GAUSSIAN, device, dtype)}")
+
+
+# ================================================================ spatial (channel) dropout
+
+SPATIAL = ("dropout1d", "dropout2d", "dropout3d")
+#: Accepted layouts: ndim -> number of leading (batch, channel) dims that index a channel.
+LAYOUTS = {"dropout1d": {3: 2, 2: 1}, "dropout2d": {4: 2, 3: 2}, "dropout3d": {5: 2, 4: 1}}
+
+
+@st.composite
+def spatial_cases(draw, operation: str) -> tuple[Case, int]:
+    ndim = draw(st.sampled_from(sorted(LAYOUTS[operation])), label="ndim")
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim), label="shape"))
+    return Case({"p": draw(probabilities, label="p")}, draw(SEEDS, label="seed"), draw(SEEDS, label="data_seed"),
+                shape), LAYOUTS[operation][ndim]
+
+
+def spatial_call(target, operation, case, device, dtype, **keywords):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        x, result = call(target, operation, case, device, dtype, **keywords)
+    return x, result, caught
+
+
+@pytest.mark.operation(*SPATIAL)
+@given(data=st.data())
+def test_spatial_dropout_keeps_or_drops_each_channel_whole_and_eval_is_the_identity(
+        target, operation, device, dtype, data):
+    case, leading = data.draw(spatial_cases(operation), label="case")
+    training = data.draw(st.booleans(), label="training")
+    x, result, _ = spatial_call(target, operation, case, device, dtype, training=training)
+    replay = case.replay(target, operation, device, dtype, training=training)
+    if not training:
+        assert_exact(result.out, x, what=f"{target.name}.{operation}(training=False)", replay=replay)
+        return
+    p = case.params["p"]
+    mask = as_numpy(result.mask)
+    channel_shape = case.shape[:leading] + (1,) * (len(case.shape) - leading)
+    assert mask.shape == channel_shape and mask.dtype == np.bool_, (
+        f"{target.name}.{operation} mask {mask.dtype} {mask.shape}, but should be bool {channel_shape}. {replay}")
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    kept = np.broadcast_to(mask, case.shape)
+    expected = np.where(kept, as_numpy(x).astype(np.float64) * scale, 0.0)
+    # Survivors: round(x·round(1/(1-p))): ≤ 3 roundings of u = eps/2 (as for plain dropout).
+    assert_close(result.out, expected, rtol=2 * eps(dtype), atol=0.0, why="≤ 3 roundings in scale and product",
+                 what=f"{target.name}.{operation}(p={p}) output vs its channel mask", replay=replay)
+    # Outputs alone (inputs are nonzero): within a channel, all zero or none.
+    nonzero = (as_numpy(result.out) != 0).reshape(int(np.prod(channel_shape)), -1)
+    assert (nonzero.all(axis=1) | ~nonzero.any(axis=1)).all(), (
+        f"{target.name}.{operation}(p={p}) has channels partly zeroed. {replay}")
+
+
+@pytest.mark.operation(*SPATIAL)
+@pytest.mark.dtypes(*KEEP_COUNT_DTYPES)
+@given(case=dropout_cases())
+def test_spatial_dropout_channel_keep_count_is_binomial(target, operation, device, dtype, case):
+    """n channels (batch of n, one channel, spatial sizes 1): kept channels ~ Binomial(n, 1-p), counted from the
+    outputs (inputs are nonzero), not from the returned mask; channel wholeness is tested above."""
+    p = case.params["p"]
+    n = keep_count_size(p)
+    ndim = max(LAYOUTS[operation])
+    case = sized(case, (n, 1) + (1,) * (ndim - 2))
+    x, result, _ = spatial_call(target, operation, case, device, dtype)
+    kept = int((as_numpy(result.out).reshape(n, -1) != 0).all(axis=1).sum())
+    assert_binomial(kept, n, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{operation}(p={p}) kept channels",
+                    replay=case.replay(target, operation, device, dtype))
+
+
+@pytest.mark.operation("dropout2d")
+@pytest.mark.dtypes("float32")  # a layout rule: the dtype plays no part (the structure test covers every dtype)
+@given(case=dropout_cases(p=open_probabilities, shapes=st.tuples(st.integers(1, 4), st.integers(1, 4),
+                                                                    st.integers(2, 4))))
+def test_dropout2d_on_3d_input_masks_each_row_like_dropout1d(target, device, dtype, case):
+    """PyTorch documents that nn.Dropout2d/F.dropout2d read 3-D input as (N, C, L), one decision per (N, C)
+    row (not as unbatched (C, H, W)), and warn about it; the references follow the documented rule."""
+    x, result, caught = spatial_call(target, "dropout2d", case, device, dtype)
+    n, c, _ = case.shape
+    mask = as_numpy(result.mask)
+    assert mask.shape == (n, c, 1), f"{target.name}.dropout2d mask shape {mask.shape} for 3-D input {case.shape}"
+    nonzero = as_numpy(result.out) != 0
+    assert_exact(nonzero, np.broadcast_to(mask, case.shape), what=f"{target.name}.dropout2d 3-D nonzeros vs mask",
+                 replay=case.replay(target, "dropout2d", device, dtype))
+    if target.name == "torch-native":
+        messages = [str(w.message) for w in caught]
+        assert any("3D input" in m and "(N, C, L)" in m for m in messages), (
+            f"torch-native.dropout2d on 3-D input should warn as documented; warnings: {messages}")
+
+
+@pytest.mark.operation(*SPATIAL)
+@pytest.mark.dtypes("float64")
+@given(data=st.data())
+def test_spatial_dropout_backward_is_the_forward_on_the_upstream_gradient(target, operation, device, dtype, data):
+    # Channel dropout is linear and diagonal, y = D x, so backward(g) = D g = forward(g) under the same seed.
+    case, _ = data.draw(spatial_cases(operation), label="case")
+    _, result, _ = spatial_call(target, operation, case, device, dtype)
+    upstream = case_values(case.data_seed + 1, case.shape)
+    (dx,) = result.backward(target.asarray(upstream, dtype, device))
+    _, replayed, _ = spatial_call(target, operation, case, device, dtype, values=upstream)
+    assert_exact(dx, replayed.out, what=f"{target.name}.{operation} backward(g) vs forward(g)",
+                 replay=case.replay(target, operation, device, dtype))
+
+
+# ================================================================ alpha dropout
+
+ALPHA = ("alpha_dropout", "feature_alpha_dropout")
+
+
+def alpha_constants(p: float) -> tuple[float, float, float]:
+    """(a, b, dropped value) in float64 from the SELU constants: the test's own derivation."""
+    a = ((1.0 - p) * (1.0 + p * SELU_ALPHA_PRIME**2)) ** -0.5
+    b = -a * p * SELU_ALPHA_PRIME
+    return a, b, a * SELU_ALPHA_PRIME + b
+
+
+@pytest.mark.operation(*ALPHA)
+@given(case=dropout_cases(shapes=st.lists(st.integers(1, 4), min_size=2, max_size=4).map(tuple)),
+       training=st.booleans())
+def test_alpha_dropout_is_the_affine_selu_map_on_its_mask_and_eval_is_the_identity(
+        target, operation, device, dtype, case, training):
+    """Kept: a·x + b; dropped: a·α' + b, with a = ((1-p)(1+pα'²))^(-1/2), b = -a·p·α'; p = 0 and eval give the
+    identity, p = 1 zeros."""
+    p = case.params["p"]
+    values = normal_values(case.data_seed, case.shape)
+    x, result = call(target, operation, case, device, dtype, values=values, training=training)
+    replay = case.replay(target, operation, device, dtype, training=training)
+    xs = as_numpy(x).astype(np.float64)
+    if not training:
+        assert_exact(result.out, x, what=f"{target.name}.{operation}(training=False)", replay=replay)
+        return
+    if p in (0.0, 1.0):
+        expected = xs if p == 0.0 else np.zeros_like(xs)
+        assert_exact(result.out, expected.astype(as_numpy(x).dtype), what=f"{target.name}.{operation}(p={p})",
+                     replay=replay)
+        return
+    a, b, dropped = alpha_constants(p)
+    mask = np.broadcast_to(as_numpy(result.mask), case.shape)
+    if operation == "feature_alpha_dropout":
+        per_channel = as_numpy(result.mask)
+        assert per_channel.shape == case.shape[:2] + (1,) * (len(case.shape) - 2), (
+            f"{target.name}.{operation} mask shape {per_channel.shape} for input {case.shape}. {replay}")
+    expected = np.where(mask, a * xs + b, dropped)
+    # The target may round a, b, x·a, the sum (and α') to dtype: ≤ 4 roundings of terms of size ≤ S, so
+    # |error| ≤ 4u·S = 2·eps·S with S = a·max|x| + |b| + |a·α'|.
+    scale = a * float(np.abs(xs).max()) + abs(b) + abs(a * SELU_ALPHA_PRIME)
+    assert_close(result.out, expected, rtol=0.0, atol=2 * eps(dtype) * scale, why="≤ 4 roundings of terms ≤ S",
+                 what=f"{target.name}.{operation}(p={p}) output vs a·x+b / a·α'+b on its mask", replay=replay)
+
+
+def mixed_ks_distance(sample: np.ndarray, atom: float, weight: float, continuous_cdf) -> float:
+    """sup_t |F_n(t) - F(t)| for F = weight·1{t ≥ atom} + (1-weight)·G, G continuous: evaluated at both
+    one-sided limits of every sample point (the DKW bound holds for any F, with atoms too)."""
+    xs = np.sort(sample)
+    n = xs.size
+    base = (1.0 - weight) * continuous_cdf(xs)
+    right = base + weight * (xs >= atom)
+    left = base + weight * (xs > atom)
+    right_empirical = np.searchsorted(xs, xs, side="right") / n
+    left_empirical = np.searchsorted(xs, xs, side="left") / n
+    return float(max(np.abs(right_empirical - right).max(), np.abs(left_empirical - left).max()))
+
+
+@pytest.mark.operation(*ALPHA)
+@pytest.mark.dtypes(*STATISTICAL_DTYPES)
+@given(case=dropout_cases(p=open_probabilities))
+def test_alpha_dropout_keeps_standard_normal_inputs_at_mean_0_and_variance_1(target, operation, device, dtype, case):
+    """For x ~ N(0, 1) the output must have the law (1-p)·N(b, a²) + p·δ(a·α'+b), whose mean is 0 and variance 1.
+    DKW test on the outputs alone: a CDF distance of 0.05 (a wrong drop rate by 0.05, a missing affine
+    correction unless p is tiny) is caught with power 0.999. Outputs within 8·eps·S of the atom are read as
+    the atom (the target rounds a·α'+b with ≤ 4 roundings of terms ≤ S); a kept output lands there with
+    probability ≤ 0.4·16·eps·S/a < 1e-5 in float32, moving the empirical CDF by far less than the band."""
+    p = case.params["p"]
+    test_design = design(0.05)
+    n = stats.dkw_sample_size(test_design)
+    case = sized(case, (n, 1))
+    _, result = call(target, operation, case, device, dtype, values=normal_values(case.data_seed, case.shape))
+    a, b, dropped = alpha_constants(p)
+    out = as_numpy(result.out).astype(np.float64).ravel()
+    snap = 8 * eps(dtype) * (abs(dropped) + abs(b) + a)
+    out = np.where(np.abs(out - dropped) <= snap, dropped, out)
+    distance = mixed_ks_distance(out, dropped, p, lambda t: sps.norm.cdf((t - b) / a))
+    budget.spend()
+    bound = stats.dkw_epsilon(n, test_design.alpha)
+    assert distance <= bound, (
+        f"{target.name}.{operation}(p={p}) on N(0,1): mean {out.mean():.4f}, variance {out.var():.4f} (should be 0, 1); "
+        f"KS distance to (1-p)N(b,a²)+pδ(aα'+b) = {distance:.4f} > DKW band {bound:.4f} [{test_design.describe(n)}]. "
+        f"{case.replay(target, operation, device, dtype)}")
+
+
+# ================================================================ DropConnect
+
+DROPCONNECT = "dropconnect_linear"
+
+
+@st.composite
+def dropconnect_cases(draw, max_size: int = 4) -> Case:
+    batch, in_features, out_features = (draw(st.integers(1, max_size), label=name)
+                                        for name in ("batch", "in_features", "out_features"))
+    return Case({"p": draw(probabilities, label="p")}, draw(SEEDS, label="seed"), draw(SEEDS, label="data_seed"),
+                (batch, in_features, out_features))
+
+
+def dropconnect_arrays(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    batch, in_features, out_features = case.shape
+    rng = np.random.default_rng(case.data_seed)
+    return (rng.uniform(-2, 2, (batch, in_features)), rng.uniform(-2, 2, (out_features, in_features)),
+            rng.uniform(-2, 2, out_features))
+
+
+def dropconnect_call(target, case, device, dtype, arrays=None, *, training=True):
+    x, w, b = (target.asarray(v, dtype, device) for v in (arrays or dropconnect_arrays(case)))
+    result = target.call(DROPCONNECT, x, w, b, case.params["p"], training=training,
+                         generator=target.generator(case.seed, device or "cpu"))
+    return (x, w, b), result
+
+
+@pytest.mark.operation(DROPCONNECT)
+@pytest.mark.claims("DROPCONNECT.DROP_PROB")
+@given(case=dropconnect_cases(), training=st.booleans())
+def test_dropconnect_output_is_input_times_masked_weights_plus_bias(target, device, dtype, case, training):
+    """Training: x(M⊙W)ᵀ + b with the returned mask M; eval: x((1-p)W)ᵀ + b (mean inference)."""
+    (x, w, b), result = dropconnect_call(target, case, device, dtype, training=training)
+    xs, ws, bs = (as_numpy(v).astype(np.float64) for v in (x, w, b))
+    mask = as_numpy(result.mask)
+    p = case.params["p"]
+    assert mask.shape == ws.shape and mask.dtype == np.bool_, f"{target.name} mask {mask.dtype} {mask.shape}"
+    effective = np.where(mask, ws, 0.0) if training else ws * (1.0 - p)
+    expected = xs @ effective.T + bs
+    # A d-term dot product plus bias (and the (1-p) scaling): ≤ (d+3) roundings of terms ≤ |x||W|ᵀ + |b|.
+    d = case.shape[1]
+    bound = (np.abs(xs) @ np.abs(ws).T + np.abs(bs)).max()
+    assert_close(result.out, expected, rtol=0.0, atol=(d + 3) * eps(dtype) * bound,
+                 why=f"(d+3)·eps·max(|x||W|ᵀ+|b|), d={d}", what=f"{target.name}.{DROPCONNECT}(p={p}, training={training})",
+                 replay=f"[{case.describe()}, training={training}]")
+
+
+@pytest.mark.operation(DROPCONNECT)
+@pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
+@pytest.mark.claims("DROPCONNECT.DROP_PROB")
+@given(case=dropout_cases())
+def test_dropconnect_weight_keep_count_is_binomial_with_keep_probability_1_minus_p(target, device, dtype, case):
+    p = case.params["p"]
+    n = keep_count_size(p)
+    arrays = (np.ones((1, 2)), np.ones((math.ceil(n / 2), 2)), np.zeros(math.ceil(n / 2)))
+    _, result = dropconnect_call(target, sized(case, (1, 2, math.ceil(n / 2))), device, dtype, arrays)
+    mask = as_numpy(result.mask)
+    # The output counts the kept weights of each row (x = 1, W = 1): recount from it, not only the mask.
+    assert_exact(as_numpy(result.out).ravel(), mask.sum(axis=1).astype(as_numpy(result.out).dtype),
+                 what=f"{target.name}.{DROPCONNECT} row sums vs mask")
+    assert_binomial(int(mask.sum()), mask.size, 1.0 - p, design(KEEP_DELTA),
+                    what=f"{target.name}.{DROPCONNECT}(p={p}) kept weights", replay=f"[{case.describe()}]")
+
+
+@pytest.mark.operation(DROPCONNECT)
+@pytest.mark.dtypes(*STATISTICAL_DTYPES)
+@pytest.mark.claims("DROPCONNECT.DROP_PROB")
+@given(case=dropout_cases(p=open_probabilities))
+def test_dropconnect_training_output_has_the_eval_output_as_mean(target, device, dtype, case):
+    """n identical weight rows w and one input x with x_i·w_i > 0: the n outputs Σ_i x_i w_i M_ji are i.i.d. in
+    [0, S], S = Σ_i x_i w_i, with mean (1-p)S = the eval output. Hoeffding test: a mean off by 0.1·S (eval
+    without the (1-p) factor, or 1/(1-p) training scaling, whenever p ≥ 0.1) is caught with power 0.999."""
+    p = case.params["p"]
+    rng = np.random.default_rng(case.data_seed)
+    x, w = rng.uniform(0.5, 2.0, (1, 3)), rng.uniform(0.5, 2.0, 3)
+    width = float((x[0] * w).sum())
+    test_design = design(0.1 * width)
+    n = stats.hoeffding_sample_size(width, test_design)
+    arrays = (x, np.tile(w, (n, 1)), np.zeros(n))
+    _, train = dropconnect_call(target, sized(case, (1, 3, n)), device, dtype, arrays)
+    _, evaluation = dropconnect_call(target, sized(case, (1, 3, n)), device, dtype, arrays, training=False)
+    eval_out = float(as_numpy(evaluation.out).astype(np.float64).mean())
+    budget.spend()
+    decision = stats.hoeffding_mean_test(as_numpy(train.out).astype(np.float64), eval_out, width, test_design.alpha)
+    assert not decision.reject, (
+        f"{target.name}.{DROPCONNECT}(p={p}) mean training output {decision.statistic + eval_out:.5g} vs eval output "
+        f"{eval_out:.5g} (gap {decision.statistic:.3g}) [{decision.method}, {test_design.describe(n)}]. "
+        f"[{case.describe()}]")
+
+
+@pytest.mark.operation(DROPCONNECT)
+@pytest.mark.dtypes("float64")
+@given(case=dropconnect_cases(max_size=2))
+def test_dropconnect_gradients_match_central_differences(target, device, dtype, case):
+    """Linear in each of x, W, b for a fixed mask (same seed), so central differences with h = 1 have no
+    truncation error; rounding: each loss is a sum of ≤ B·O·(I+1) products, error ≤ that count·eps·T, T the
+    sum of their magnitudes, divided by 2h."""
+    arrays = dropconnect_arrays(case)
+    _, result = dropconnect_call(target, case, device, dtype, arrays)
+    if result.backward is None:
+        pytest.skip(f"not implemented by {target.name}: {DROPCONNECT}_backward")
+    upstream = np.random.default_rng(case.data_seed + 1).uniform(-1, 1, as_numpy(result.out).shape)
+    grads = result.backward(target.asarray(upstream, dtype, device))
+
+    def loss(index: int, value: np.ndarray) -> float:
+        changed = list(arrays)
+        changed[index] = value
+        _, r = dropconnect_call(target, case, device, dtype, tuple(changed))
+        return float((as_numpy(r.out) * upstream).sum())
+
+    x, w, b = arrays
+    h = 1.0
+    magnitude = float((np.abs(upstream) * ((np.abs(x) + h) @ (np.abs(w) + h).T + np.abs(b) + h)).sum())
+    count = upstream.size * (case.shape[1] + 1)
+    atol = count * eps("float64") * magnitude / h
+    for index, (name, base) in enumerate(zip(("x", "weight", "bias"), arrays, strict=True)):
+        numeric = np.array([(loss(index, base + bump) - loss(index, base - bump)) / (2 * h)
+                            for bump in (np.eye(base.size)[i].reshape(base.shape) * h for i in range(base.size))])
+        assert_close(as_numpy(grads[index]).ravel(), numeric, rtol=0.0, atol=atol,
+                     why=f"linear map: rounding only, {count}·eps·T/h", what=f"{target.name}.{DROPCONNECT} ∂/∂{name}",
+                     replay=f"[{case.describe()}]")
+
+
+# ================================================================ locked (variational) dropout
+
+LOCKED = "locked_dropout"
+
+
+@pytest.mark.operation(LOCKED)
+@given(case=dropout_cases(shapes=st.tuples(st.integers(1, 5), st.integers(1, 4), st.integers(1, 4))),
+       batch_first=st.booleans())
+def test_locked_dropout_uses_one_mask_for_every_time_step(target, device, dtype, case, batch_first):
+    x, result = call(target, LOCKED, case, device, dtype, batch_first=batch_first)
+    p = case.params["p"]
+    time_axis = 1 if batch_first else 0
+    mask = as_numpy(result.mask)
+    expected_shape = tuple(1 if i == time_axis else n for i, n in enumerate(case.shape))
+    replay = case.replay(target, LOCKED, device, dtype, batch_first=batch_first)
+    assert mask.shape == expected_shape and mask.dtype == np.bool_, f"{target.name}.{LOCKED} mask {mask.shape}. {replay}"
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    expected = np.where(np.broadcast_to(mask, case.shape), as_numpy(x).astype(np.float64) * scale, 0.0)
+    assert_close(result.out, expected, rtol=2 * eps(dtype), atol=0.0, why="≤ 3 roundings in scale and product",
+                 what=f"{target.name}.{LOCKED}(p={p}, batch_first={batch_first})", replay=replay)
+    # From the outputs alone: the zero pattern is the same at every time step.
+    zeros = np.moveaxis(as_numpy(result.out) == 0, time_axis, 0)
+    assert (zeros == zeros[:1]).all(), f"{target.name}.{LOCKED} zero pattern changes over time. {replay}"
+
+
+@pytest.mark.operation(LOCKED)
+@pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
+@given(case=dropout_cases())
+def test_locked_dropout_keep_count_is_binomial_per_batch_and_feature(target, device, dtype, case):
+    p = case.params["p"]
+    n = keep_count_size(p)
+    case = sized(case, (2, n, 1))
+    _, result = call(target, LOCKED, case, device, dtype, batch_first=False)
+    kept = int((as_numpy(result.out)[0] != 0).sum())
+    assert_binomial(kept, n, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{LOCKED}(p={p}) kept (batch, feature) units",
+                    replay=case.replay(target, LOCKED, device, dtype, batch_first=False))
+
+
+# ================================================================ embedding dropout
+
+EMBEDDING = "embedding_dropout"
+
+
+def embedding_call(target, case: Case, device, dtype, weight: np.ndarray, ids: np.ndarray, training=True):
+    w = target.asarray(weight, dtype, device)
+    result = target.call(EMBEDDING, indices(target, ids, device), w, case.params["p"], training=training,
+                         generator=target.generator(case.seed, device or "cpu"))
+    return w, result
+
+
+@pytest.mark.operation(EMBEDDING)
+@given(case=dropout_cases(shapes=st.tuples(st.integers(1, 6), st.integers(1, 4))),
+       ids=st.lists(st.integers(0, 5), min_size=1, max_size=12), training=st.booleans())
+def test_embedding_dropout_drops_whole_rows_of_the_embedding_matrix(target, device, dtype, case, ids, training):
+    ids = np.array(ids) % case.shape[0]
+    w, result = embedding_call(target, case, device, dtype, case.values(), ids, training)
+    p = case.params["p"]
+    rows = as_numpy(result.mask)
+    assert rows.shape == (case.shape[0],) and rows.dtype == np.bool_, f"{target.name}.{EMBEDDING} mask {rows.shape}"
+    scale = (0.0 if p == 1.0 else 1.0 / (1.0 - p)) if training else 1.0
+    weights = as_numpy(w).astype(np.float64)
+    expected = np.where(rows[ids][:, None], weights[ids] * scale, 0.0)
+    # Every occurrence of a word gets the same (scaled or zeroed) row: exact up to the scaling's 3 roundings.
+    assert_close(result.out, expected, rtol=2 * eps(dtype), atol=0.0, why="≤ 3 roundings in scale and product",
+                 what=f"{target.name}.{EMBEDDING}(p={p}, training={training}) looked-up rows",
+                 replay=f"[{case.describe()}, ids={ids.tolist()}]")
+
+
+@pytest.mark.operation(EMBEDDING)
+@pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
+@given(case=dropout_cases())
+def test_embedding_dropout_row_keep_count_is_binomial(target, device, dtype, case):
+    p = case.params["p"]
+    n = keep_count_size(p)
+    _, result = embedding_call(target, case, device, dtype, np.ones((n, 1)), np.arange(n))
+    kept = int((as_numpy(result.out) != 0).sum())
+    assert_binomial(kept, n, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{EMBEDDING}(p={p}) kept rows",
+                    replay=f"[{case.describe()}, n={n}]")
+
+
+# ================================================================ stochastic depth
+
+DEPTH = ("stochastic_depth", "stochastic_depth_original")
+
+
+def depth_scales(operation: str, p: float) -> tuple[float, float]:
+    """(training scale of a surviving branch, eval scale): torchvision (1/(1-p), 1); Huang et al. (1, 1-p)."""
+    if operation == "stochastic_depth":
+        return (0.0 if p == 1.0 else 1.0 / (1.0 - p)), 1.0
+    return 1.0, 1.0 - p
+
+
+@pytest.mark.operation(*DEPTH)
+@pytest.mark.claims("STOCHASTIC_DEPTH.BLOCK_SWITCH", "STOCHASTIC_DEPTH.TEST_TIME")
+@given(case=dropout_cases(shapes=st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple)),
+       mode=st.sampled_from(["row", "batch"]), training=st.booleans())
+def test_stochastic_depth_drops_whole_samples_or_the_whole_batch(target, operation, device, dtype, case, mode,
+                                                                  training):
+    x, result = call(target, operation, case, device, dtype, mode=mode, training=training)
+    p = case.params["p"]
+    replay = case.replay(target, operation, device, dtype, mode=mode, training=training)
+    mask = as_numpy(result.mask)
+    expected_shape = (case.shape[0],) + (1,) * (len(case.shape) - 1) if mode == "row" else (1,) * len(case.shape)
+    assert mask.shape == expected_shape and mask.dtype == np.bool_, (
+        f"{target.name}.{operation} mask {mask.dtype} {mask.shape}, but should be bool {expected_shape}. {replay}")
+    train_scale, eval_scale = depth_scales(operation, p)
+    scale = train_scale if training else eval_scale
+    xs = as_numpy(x).astype(np.float64)
+    if not training:
+        assert mask.all(), f"{target.name}.{operation} eval mask should keep every branch. {replay}"
+    if scale == 1.0 and training is False:
+        assert_exact(result.out, x, what=f"{target.name}.{operation} eval (identity)", replay=replay)
+    expected = np.where(np.broadcast_to(mask, case.shape), xs * scale, 0.0)
+    assert_close(result.out, expected, rtol=2 * eps(dtype), atol=0.0, why="≤ 3 roundings in scale and product",
+                 what=f"{target.name}.{operation}(p={p}, mode={mode}, training={training})", replay=replay)
+    nonzero = (as_numpy(result.out) != 0).reshape(case.shape[0] if mode == "row" else 1, -1)
+    assert (nonzero.all(axis=1) | ~nonzero.any(axis=1)).all(), f"{target.name}.{operation} drops partial rows. {replay}"
+
+
+@pytest.mark.operation(*DEPTH)
+@pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
+@pytest.mark.claims("STOCHASTIC_DEPTH.BLOCK_SWITCH", "STOCHASTIC_DEPTH.TEST_TIME")
+@given(case=dropout_cases())
+def test_stochastic_depth_training_mean_equals_the_eval_output(target, operation, device, dtype, case):
+    """Per convention: survivors carry the training scale s exactly (checked from outputs) and their count is
+    Binomial(n, 1-p), so E[out/x] = s(1-p) = the eval scale (1 for torchvision, 1-p for Huang et al.)."""
+    p = case.params["p"]
+    n = keep_count_size(p)
+    case = sized(case, (n, 1))
+    x, result = call(target, operation, case, device, dtype, mode="row")
+    ratio = (as_numpy(result.out).astype(np.float64) / as_numpy(x).astype(np.float64))[:, 0]
+    survivors = ratio != 0
+    train_scale, eval_scale = depth_scales(operation, p)
+    replay = case.replay(target, operation, device, dtype, mode="row")
+    assert_close(ratio[survivors], np.full(int(survivors.sum()), train_scale), rtol=2 * eps(dtype), atol=0.0,
+                 why="≤ 3 roundings", what=f"{target.name}.{operation}(p={p}) survivors' out/x", replay=replay)
+    assert_binomial(int(survivors.sum()), n, 1.0 - p, design(KEEP_DELTA),
+                    what=f"{target.name}.{operation}(p={p}) E[out/x]={ratio.mean():.4f} (eval scale {eval_scale:.4f}); "
+                         "surviving rows", replay=replay)
+
+
+@pytest.mark.operation("survival_probabilities")
+@pytest.mark.claims("STOCHASTIC_DEPTH.EXPECTED_DEPTH")
+@given(layers=st.integers(1, 120), p_last=st.integers(0, 200).map(lambda k: Fraction(k, 200)))
+def test_survival_probabilities_decay_linearly_to_p_last(target, layers, p_last):
+    """p_l = 1 - (l/L)(1 - p_L) for l = 1..L (Huang et al.), so the expected number of active blocks is
+    Σ p_l = L - (1 - p_L)(L + 1)/2 (40.25 of 54 at p_L = 0.5, the paper's ResNet-110)."""
+    got = np.asarray(target.call("survival_probabilities", layers, float(p_last)).out, dtype=np.float64)
+    exact = [1 - Fraction(layer, layers) * (1 - p_last) for layer in range(1, layers + 1)]
+    # float64 arithmetic on values ≤ 1: p_L's representation + 3 roundings ≤ 4u = 2·eps.
+    assert_close(got, np.array([float(v) for v in exact]), rtol=0.0, atol=2 * eps("float64"),
+                 why="≤ 4 roundings of values ≤ 1", what=f"{target.name}.survival_probabilities({layers}, {p_last})")
+    expected_depth = layers - (1 - p_last) * (layers + 1) / 2
+    assert abs(got.sum() - float(expected_depth)) <= 2 * layers * eps("float64") + layers * eps("float64"), (
+        f"{target.name}: expected active blocks {got.sum()} vs L - (1-p_L)(L+1)/2 = {float(expected_depth)}")
+
+
+def test_torchvision_stochastic_depth_matches_the_reference():
+    try:
+        import torchvision.ops  # noqa: F401
+    except ImportError:
+        pytest.skip("torchvision not installed")
+    native, reference = load_target("torch-native"), load_target("torch")
+    x = torch.as_tensor(case_values(0, (64, 3)))
+    for mode in ("row", "batch"):
+        out, mask = native.module.stochastic_depth(x, 0.3, mode, generator=native.generator(1))
+        expected, _ = reference.module.stochastic_depth(x, 0.3, mode, training=True, generator=native.generator(1))
+        ratio = torch.where(mask, out / x, torch.zeros_like(x))
+        assert_close(ratio[mask.expand_as(x)], np.full(int(mask.expand_as(x).sum()), 1 / 0.7), rtol=2 * eps("float64"),
+                     atol=0.0, why="≤ 3 roundings", what=f"torchvision stochastic_depth(mode={mode}) survivors")
+        assert expected.shape == out.shape
+
+
+# ================================================================ Gaussian noise injection
+
+NOISE = "gaussian_noise"
+sigmas = st.integers(1, 80).map(lambda k: k / 20)
+
+
+def noise_case(case: Case, sigma: float, shape=None) -> Case:
+    return Case({"sigma": sigma}, case.seed, case.data_seed, shape or case.shape)
+
+
+def noise_call(target, case: Case, device, dtype, *, training=True):
+    x = target.asarray(case.values(), dtype, device)
+    return x, target.call(NOISE, x, case.params["sigma"], training=training,
+                          generator=target.generator(case.seed, device or "cpu"))
+
+
+@pytest.mark.operation(NOISE)
+@given(case=dropout_cases(), sigma=sigmas, training=st.booleans())
+def test_gaussian_noise_output_is_input_plus_the_returned_noise_and_eval_is_the_identity(
+        target, device, dtype, case, sigma, training):
+    case = noise_case(case, sigma)
+    x, result = noise_call(target, case, device, dtype, training=training)
+    replay = case.replay(target, NOISE, device, dtype, training=training)
+    if not training:
+        assert_exact(result.out, x, what=f"{target.name}.{NOISE}(training=False)", replay=replay)
+        return
+    expected = as_numpy(x).astype(np.float64) + as_numpy(result.mask).astype(np.float64)
+    # One rounding of the sum: |error| ≤ u·|x + ε| = eps/2 relative.
+    assert_close(result.out, expected, rtol=eps(dtype) / 2, atol=0.0, why="one rounding of the sum",
+                 what=f"{target.name}.{NOISE}(σ={sigma})", replay=replay)
+
+
+@pytest.mark.operation(NOISE)
+@pytest.mark.dtypes(*STATISTICAL_DTYPES)
+@given(case=dropout_cases(), sigma=sigmas)
+def test_gaussian_noise_is_centred_with_variance_sigma_squared(target, device, dtype, case, sigma):
+    """Sign test (#(ε > 0) among ε ≠ 0 ~ Binomial(m, 1/2) for symmetric noise; a rate off by 0.05, a mean shift of
+    0.126σ, is caught with power 0.999) and χ² test of Var ε = σ² (a variance ratio of 1.1 or 1/1.1 is caught with
+    power 0.999: σ used as the variance whenever σ ∉ (0.91, 1.1), a variance of 2σ² always)."""
+    sign_design, variance_design = design(0.05), design(0.1)
+    n = max(binomial_size(0.5, 0.05, sign_design.alpha), stats.variance_sample_size(variance_design))
+    case = noise_case(case, sigma, (n,))
+    _, result = noise_call(target, case, device, dtype)
+    noise = as_numpy(result.mask).astype(np.float64)
+    replay = case.replay(target, NOISE, device, dtype)
+    assert_binomial(int((noise > 0).sum()), int((noise != 0).sum()), 0.5, sign_design,
+                    what=f"{target.name}.{NOISE}(σ={sigma}) noise mean {noise.mean():.4f} (should be 0); #(ε > 0)",
+                    replay=replay)
+    budget.spend()
+    decision = stats.variance_test(noise, sigma**2, variance_design.alpha)
+    assert not decision.reject, (
+        f"{target.name}.{NOISE}(σ={sigma}) noise variance {noise.var(ddof=1):.5g}, but should be σ² = {sigma**2:.5g} "
+        f"[{decision.method}, p-value {decision.pvalue:.2g}; {variance_design.describe(n)}]. {replay}")
+
+
+# ================================================================ attention dropout
+
+ATTENTION = "attention_dropout"
+
+
+def attention_arrays(data_seed: int, batch: int, queries: int, keys: int, dim: int, values=None):
+    rng = np.random.default_rng(data_seed)
+    q, k = rng.uniform(-1, 1, (batch, queries, dim)), rng.uniform(-1, 1, (batch, keys, dim))
+    v = rng.uniform(-1, 1, (batch, keys, dim)) if values is None else values
+    return q, k, v
+
+
+def attention_call(target, case: Case, device, dtype, arrays, *, training=True):
+    q, k, v = (target.asarray(a, dtype, device) for a in arrays)
+    result = target.call(ATTENTION, q, k, v, case.params["p"], training=training,
+                         generator=target.generator(case.seed, device or "cpu"))
+    return (q, k, v), result
+
+
+def softmax_attention(q: np.ndarray, k: np.ndarray) -> np.ndarray:
+    scores = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.operation(ATTENTION)
+@given(case=dropout_cases(shapes=st.tuples(st.integers(1, 2), st.integers(1, 4), st.integers(1, 4),
+                                             st.integers(1, 4))), training=st.booleans())
+def test_attention_dropout_drops_attention_probabilities_and_rescales_survivors(target, device, dtype, case, training):
+    """out = (A ⊙ M/(1-p)) v with A = softmax(q kᵀ/√d) and the returned mask M; eval: M = 1 (no dropout)."""
+    p = case.params["p"]
+    arrays = attention_arrays(case.data_seed, *case.shape)
+    (q, k, v), result = attention_call(target, case, device, dtype, arrays, training=training)
+    qs, ks, vs = (as_numpy(t).astype(np.float64) for t in (q, k, v))
+    mask = as_numpy(result.mask)
+    attention = softmax_attention(qs, ks)
+    replay = f"[{case.describe()}, training={training}]"
+    assert mask.shape == attention.shape and mask.dtype == np.bool_, f"{target.name} mask {mask.shape}. {replay}"
+    if not training or p == 0.0:
+        assert mask.all(), f"{target.name}.{ATTENTION}(p={p}, training={training}) dropped attention. {replay}"
+    scale = (0.0 if p == 1.0 else 1.0 / (1.0 - p)) if training else 1.0
+    dropped = np.where(mask, attention * scale, 0.0)
+    expected = dropped @ vs
+    # Scores: d-term dot products, error ≤ d·u·R (R = max|q||k|/√d ≤ 1 here), which exp turns into a relative
+    # error ≤ 2·d·u·R in A; the softmax sum (S terms) and division add (S+2)u; the mask scale 3u; the S-term
+    # product with v (S+1)u: |error| ≤ (2S + 2d + 6)u·max(|A|c|v|) = (S + d + 3)·eps·bound.
+    keys, dim = case.shape[2], case.shape[3]
+    bound = float((np.abs(dropped) @ np.abs(vs)).max()) + eps(dtype)
+    assert_close(result.out, expected, rtol=0.0, atol=(keys + dim + 3) * eps(dtype) * bound,
+                 why=f"(S+d+3)·eps·max(|A|c|v|), S={keys}, d={dim}",
+                 what=f"{target.name}.{ATTENTION}(p={p}, training={training})", replay=replay)
+
+
+@pytest.mark.operation(ATTENTION)
+@pytest.mark.dtypes(*KEEP_COUNT_DTYPES)
+@given(case=dropout_cases())
+def test_attention_dropout_keep_count_is_binomial(target, device, dtype, case):
+    """With v = identity the output is the dropped attention matrix itself: its nonzero count (attention
+    probabilities are positive; q, k ∈ [-1, 1]) is Binomial(n, 1-p), counted without trusting the mask."""
+    p = case.params["p"]
+    n = keep_count_size(p)
+    keys = 8
+    queries = math.ceil(n / keys)
+    arrays = attention_arrays(case.data_seed, 1, queries, keys, 2, values=np.eye(keys)[None])
+    _, result = attention_call(target, case, device, dtype, arrays)
+    kept = int((as_numpy(result.out) != 0).sum())
+    assert_binomial(kept, queries * keys, 1.0 - p, design(KEEP_DELTA),
+                    what=f"{target.name}.{ATTENTION}(p={p}) kept attention entries", replay=f"[{case.describe()}]")
+
+
+@pytest.mark.operation(ATTENTION)
+@pytest.mark.dtypes("float64")
+@given(case=dropout_cases(shapes=st.just((1, 1, 2, 2))))
+def test_attention_dropout_gradients_match_central_differences(target, device, dtype, case):
+    """Fixed mask (same seed). Linear in v; in q and k smooth, with third derivatives bounded by
+    T = Σ|g|·c·S·max|v|·(max|q|,|k|)³/d^(3/2) (softmax derivatives up to third order are ≤ 1): truncation
+    ≤ h²/6·T per entry; rounding ≤ (S+d+3)·eps·F/h, F = Σ|g|·max(|A|c|v|)."""
+    arrays = attention_arrays(case.data_seed, *case.shape)
+    _, result = attention_call(target, case, device, dtype, arrays)
+    if result.backward is None:
+        pytest.skip(f"not implemented by {target.name}: {ATTENTION}_backward")
+    upstream = np.random.default_rng(case.data_seed + 1).uniform(-1, 1, as_numpy(result.out).shape)
+    grads = result.backward(target.asarray(upstream, dtype, device))
+
+    def loss(index: int, value: np.ndarray) -> float:
+        changed = list(arrays)
+        changed[index] = value
+        _, r = attention_call(target, case, device, dtype, tuple(changed))
+        return float((as_numpy(r.out) * upstream).sum())
+
+    p = case.params["p"]
+    c = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    keys, dim = case.shape[2], case.shape[3]
+    h = 1e-4
+    size = max(float(np.abs(a).max()) for a in arrays) + h
+    third = float(np.abs(upstream).sum()) * c * keys * size * (size / math.sqrt(dim)) ** 3
+    rounding = (keys + dim + 3) * eps("float64") * float(np.abs(upstream).sum()) * c * size / h
+    atol = h**2 / 6 * third + rounding
+    for index, (name, base) in enumerate(zip(("q", "k", "v"), arrays, strict=True)):
+        numeric = np.array([(loss(index, base + bump) - loss(index, base - bump)) / (2 * h)
+                            for bump in (np.eye(base.size)[i].reshape(base.shape) * h for i in range(base.size))])
+        assert_close(as_numpy(grads[index]).ravel(), numeric, rtol=0.0, atol=atol,
+                     why=f"h²/6·T truncation + (S+d+3)·eps·F/h rounding, h={h}",
+                     what=f"{target.name}.{ATTENTION}(p={p}) ∂/∂{name}", replay=f"[{case.describe()}]")
+
+
+# ================================================================ DropBlock
+
+DROPBLOCK = "dropblock2d"
+
+
+def is_union_of_blocks(dropped: np.ndarray, block: int) -> bool:
+    """True when every dropped element lies in a fully dropped b×b window (morphological opening = itself)."""
+    n, c, height, width = dropped.shape
+    full = np.ones((n, c, height - block + 1, width - block + 1), dtype=bool)
+    for i in range(block):
+        for j in range(block):
+            full &= dropped[:, :, i:i + height - block + 1, j:j + width - block + 1]
+    covered = np.zeros_like(dropped)
+    for i in range(block):
+        for j in range(block):
+            covered[:, :, i:i + full.shape[2], j:j + full.shape[3]] |= full
+    return bool((covered == dropped).all())
+
+
+@pytest.mark.operation(DROPBLOCK)
+@given(case=dropout_cases(shapes=st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 7),
+                                             st.integers(1, 7))), block_size=st.integers(1, 4), training=st.booleans())
+def test_dropblock_drops_whole_blocks_and_rescales_by_numel_over_kept(target, device, dtype, case, block_size,
+                                                                      training):
+    x = target.asarray(case.values(), dtype, device)
+    result = target.call(DROPBLOCK, x, case.params["p"], block_size, training=training,
+                         generator=target.generator(case.seed, device or "cpu"))
+    replay = f"[{case.describe()}, block_size={block_size}, training={training}]"
+    if not training:
+        assert_exact(result.out, x, what=f"{target.name}.{DROPBLOCK}(training=False)", replay=replay)
+        return
+    keep = as_numpy(result.mask)
+    assert keep.shape == case.shape and keep.dtype == np.bool_, f"{target.name} mask {keep.shape}. {replay}"
+    block = min(block_size, case.shape[2], case.shape[3])
+    assert is_union_of_blocks(~keep, block), (
+        f"{target.name}.{DROPBLOCK}(block_size={block_size}) dropped set is not a union of {block}×{block} blocks. "
+        f"{replay}")
+    kept = int(keep.sum())
+    scale = keep.size / kept if kept else 0.0
+    expected = np.where(keep, as_numpy(x).astype(np.float64) * scale, 0.0)
+    assert_close(result.out, expected, rtol=2 * eps(dtype), atol=0.0, why="≤ 3 roundings in scale and product",
+                 what=f"{target.name}.{DROPBLOCK}(p={case.params['p']}) output = x·keep·numel/#kept", replay=replay)
+
+
+@pytest.mark.operation(DROPBLOCK)
+@pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
+@given(case=dropout_cases(), block=st.integers(1, 3))
+def test_dropblock_on_a_block_sized_map_drops_it_with_probability_p(target, device, dtype, case, block):
+    """On b×b maps there is one seed position and γ = p·b²/(b²·1) = p: each (N, C) map is dropped whole with
+    probability exactly p, so the dropped-map count is Binomial(n, p) (counted from outputs)."""
+    p = case.params["p"]
+    n = keep_count_size(p)
+    x = target.asarray(case_values(case.data_seed, (n, 1, block, block)), dtype, device)
+    result = target.call(DROPBLOCK, x, p, block, training=True, generator=target.generator(case.seed, device or "cpu"))
+    zero = (as_numpy(result.out) == 0).reshape(n, -1)
+    assert (zero.all(axis=1) | ~zero.any(axis=1)).all(), f"{target.name}.{DROPBLOCK} dropped part of a b×b map"
+    assert_binomial(int(zero.all(axis=1).sum()), n, p, design(KEEP_DELTA),
+                    what=f"{target.name}.{DROPBLOCK}(p={p}, block_size={block}) dropped maps",
+                    replay=f"[{case.describe()}, block={block}]")
+
+
+# ================================================================ adaptive dropout (standout)
+
+ADAPTIVE = "adaptive_dropout"
+keep_probabilities = st.integers(0, 20).map(lambda k: k / 20)
+
+
+@pytest.mark.operation(ADAPTIVE)
+@given(case=dropout_cases(shapes=st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple)),
+       data=st.data(), training=st.booleans())
+def test_adaptive_dropout_keeps_units_unscaled_and_eval_multiplies_by_the_keep_probability(
+        target, device, dtype, case, data, training):
+    """π per feature (last axis, broadcast): training x⊙m exactly (no scaling), eval x⊙π; E[x·m] = x·π."""
+    pi = np.array(data.draw(st.lists(keep_probabilities, min_size=case.shape[-1], max_size=case.shape[-1]),
+                            label="keep_probability"))
+    x = target.asarray(case.values(), dtype, device)
+    result = target.call(ADAPTIVE, x, target.asarray(pi, "float64", device), training=training,
+                         generator=target.generator(case.seed, device or "cpu"))
+    replay = f"[{case.describe()}, keep_probability={pi.tolist()}, training={training}]"
+    mask = as_numpy(result.mask)
+    assert mask.shape == case.shape and mask.dtype == np.bool_, f"{target.name} mask {mask.shape}. {replay}"
+    xs = as_numpy(x).astype(np.float64)
+    if training:
+        assert_exact(result.out, np.where(mask, xs, 0.0).astype(as_numpy(x).dtype),
+                     what=f"{target.name}.{ADAPTIVE} training output vs x⊙m", replay=replay)
+        assert not (mask & (pi == 0)).any() and (mask | (pi != 1)).all(), (
+            f"{target.name}.{ADAPTIVE}: π = 0 units must drop and π = 1 units keep. {replay}")
+    else:
+        # π rounded to dtype and the product rounded: ≤ 2 roundings, relative error ≤ eps.
+        assert_close(result.out, xs * pi, rtol=eps(dtype), atol=0.0, why="≤ 2 roundings",
+                     what=f"{target.name}.{ADAPTIVE} eval output vs x⊙π", replay=replay)
+
+
+@pytest.mark.operation(ADAPTIVE)
+@pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
+@given(case=dropout_cases(p=open_probabilities), second=open_probabilities)
+def test_adaptive_dropout_keeps_each_unit_with_its_own_probability(target, device, dtype, case, second):
+    """Two features with keep probabilities π₁ = 1-p, π₂: each column's kept count is Binomial(n, π_j)
+    (two exact tests), so a shared rate, a swapped π ↔ 1-π or a per-row draw is caught."""
+    pi = np.array([1.0 - case.params["p"], second])
+    n = max(keep_count_size(1.0 - value) for value in pi)
+    x = target.asarray(case_values(case.data_seed, (n, 2)), dtype, device)
+    result = target.call(ADAPTIVE, x, target.asarray(pi, "float64", device), training=True,
+                         generator=target.generator(case.seed, device or "cpu"))
+    kept = (as_numpy(result.out) != 0).sum(axis=0)
+    for column in range(2):
+        assert_binomial(int(kept[column]), n, float(pi[column]), design(KEEP_DELTA),
+                        what=f"{target.name}.{ADAPTIVE}(π={pi.tolist()}) kept units of feature {column}",
+                        replay=f"[{case.describe()}, keep_probability={pi.tolist()}]")
+
+
+# ================================================================ invalid input
+
+P_OPERATIONS = (GAUSSIAN, *SPATIAL, *ALPHA, LOCKED, *DEPTH)
+INVALID_P = [-0.1, 1.5, math.nan, "0.5", None]
+
+
+def call_with_p(target, operation: str, p):
+    shape = (2, 2, 2) + ((2,) if operation == "dropout3d" else ())
+    x = target.asarray(np.ones(shape), "float32")
+    return target.call(operation, x, p, training=True, generator=target.generator(0))
+
+
+@pytest.mark.operation(*P_OPERATIONS)
+@pytest.mark.parametrize("bad_p", INVALID_P, ids=repr)
+def test_noise_invalid_p_error_names_p_its_value_and_range(target, operation, bad_p):
+    if not getattr(target.module, "ERROR_CONTRACT", False):
+        pytest.skip(f"{target.name} does not claim regverify's error contract")
+    error = assert_raises_invalid(lambda: call_with_p(target, operation, bad_p), parameter="p", value=bad_p,
+                                  accepted=(ValueError, TypeError), what=f"{target.name}.{operation}")
+    message = str(error)
+    assert "p" in message and repr(bad_p) in message, f"{target.name}.{operation} error {message!r} should name p={bad_p!r}"
+    if isinstance(error, ValueError):
+        allowed = "[0, 1)" if operation == GAUSSIAN else "[0, 1]"
+        assert allowed.replace(" ", "") in message.replace(".0", "").replace(" ", ""), (
+            f"{target.name}.{operation} error {message!r} should state the range {allowed}")
+
+
+@pytest.mark.operation(GAUSSIAN)
+def test_gaussian_dropout_rejects_p_1_whose_variance_is_infinite(target):
+    if not getattr(target.module, "ERROR_CONTRACT", False):
+        pytest.skip(f"{target.name} does not claim regverify's error contract")
+    error = assert_raises_invalid(lambda: call_with_p(target, GAUSSIAN, 1.0), parameter="p", value=1.0,
+                                  accepted=(ValueError,), what=f"{target.name}.{GAUSSIAN}")
+    assert "p" in str(error) and "1.0" in str(error), str(error)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@given(case=dropout_cases(shapes=gradient_shapes))
+def test_numpy_and_torch_references_agree_on_spatial_dropout_given_the_same_mask(dtype, case):
+    """The references round identically: torch's output equals NumPy's on torch's mask (via the backward, which
+    applies the same mask and scale to any array)."""
+    numpy_ref, torch_ref = load_target("numpy"), load_target("torch")
+    shape = (2, 3, 4)
+    x = torch_ref.asarray(case_values(case.data_seed, shape), dtype)
+    out_t, mask_t = torch_ref.module.dropout1d(x, case.params["p"], generator=torch_ref.generator(case.seed))
+    p = case.params["p"]
+    cache = {"mask": as_numpy(mask_t), "scale": 0.0 if p == 1.0 else 1.0 / (1.0 - p)}
+    assert_exact(out_t, numpy_ref.module.dropout1d_backward(as_numpy(x), cache),
+                 what=f"torch vs numpy reference dropout1d(p={p}) [{case.describe()}]")
+
+
+def other_parameter_calls(target):
+    """Calls with one invalid parameter each: (operation, parameter, value, expected range text, call)."""
+    x4 = target.asarray(np.ones((1, 1, 3, 3)), "float32")
+    q = target.asarray(np.ones((1, 2, 2)), "float32")
+    ids = indices(target, [0, 1], "cpu")
+    weight = target.asarray(np.ones((3, 2)), "float32")
+    generator = target.generator(0)
+    return [
+        (NOISE, "sigma", -1.0, "[0.0, inf)", lambda: target.call(NOISE, x4, -1.0, generator=generator)),
+        (NOISE, "sigma", math.nan, "[0.0, inf)", lambda: target.call(NOISE, x4, math.nan, generator=generator)),
+        (ATTENTION, "p", 1.5, "[0, 1]", lambda: target.call(ATTENTION, q, q, q, 1.5, generator=generator)),
+        (DROPBLOCK, "p", -0.5, "[0, 1]", lambda: target.call(DROPBLOCK, x4, -0.5, 2, generator=generator)),
+        (DROPBLOCK, "block_size", 0, "≥ 1", lambda: target.call(DROPBLOCK, x4, 0.5, 0, generator=generator)),
+        (DROPCONNECT, "p", 2.0, "[0, 1]",
+         lambda: target.call(DROPCONNECT, q[0], q[0], None, 2.0, generator=generator)),
+        (EMBEDDING, "p", -1.0, "[0, 1]", lambda: target.call(EMBEDDING, ids, weight, -1.0, generator=generator)),
+        ("survival_probabilities", "num_layers", 0, "≥ 1", lambda: target.call("survival_probabilities", 0, 0.5)),
+        ("survival_probabilities", "p_last", 1.5, "[0, 1]", lambda: target.call("survival_probabilities", 4, 1.5)),
+        (ADAPTIVE, "keep_probability", 1.5, "[0, 1]",
+         lambda: target.call(ADAPTIVE, x4, target.asarray(np.array([0.5, 1.5, 0.5]), "float64"), generator=generator)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(10))
+def test_noise_invalid_parameters_name_the_parameter_its_value_and_range(target, index):
+    if not getattr(target.module, "ERROR_CONTRACT", False):
+        pytest.skip(f"{target.name} does not claim regverify's error contract")
+    operation, parameter, value, allowed, bad_call = other_parameter_calls(target)[index]
+    if not target.implements(operation):
+        pytest.skip(f"not implemented by {target.name}: {operation}")
+    error = assert_raises_invalid(bad_call, parameter=parameter, value=value, accepted=(ValueError, TypeError),
+                                  what=f"{target.name}.{operation}")
+    message = str(error)
+    assert parameter in message and repr(value) in message and allowed in message, (
+        f"{target.name}.{operation}({parameter}={value!r}) error {message!r} should name {parameter}, "
+        f"{value!r} and the range {allowed}")
