@@ -113,12 +113,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     out = Path(args.out)
-    extra = ["-k", args.only] if args.only else []
+    # --only names a family (its test module) or, failing that, is a pytest -k expression.
+    families = runner.family_files([args.only]) if args.only else []
+    extra = ["-k", args.only] if args.only and not families else []
+    if args.select:
+        extra += ["-k", args.select]
     try:
         with tempfile.TemporaryDirectory() as scratch:
             run = _run_with_progress(
                 f"checking {args.module}", log_path=Path(scratch) / "results.jsonl", impls=[args.module],
                 devices=args.device, profile=args.profile, conformance_only=True, workers=args.workers, extra=extra,
+                families=families,
             )
     except runner.SuiteNotFound as error:
         return _fail(str(error))
@@ -171,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
                            description=CHECK_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("module", help="dotted module path (importable from the current directory) or built-in name")
     common(check, "regverify-check")
-    check.add_argument("--only", default=None, metavar="EXPR", help="pytest -k expression, e.g. dropout")
+    check.add_argument("--only", default=None, metavar="FAMILY",
+                       help="one family (dropout, normalization, penalties, noise, ...) or a pytest -k expression")
+    check.add_argument("-k", dest="select", default=None, metavar="EXPR", help="pytest -k expression within it")
     check.set_defaults(func=cmd_check)
 
     claims = sub.add_parser("claims", help="show the claim ledger",

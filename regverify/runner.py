@@ -24,6 +24,11 @@ class SuiteNotFound(Exception):
     pass
 
 
+def family_files(names: Iterable[str]) -> list[Path]:
+    """Test modules for family names ("dropout" -> tests/test_dropout.py); unknown names are skipped."""
+    return [SUITE_DIR / f"test_{name}.py" for name in names if (SUITE_DIR / f"test_{name}.py").is_file()]
+
+
 @dataclass
 class PropertyResult:
     """One test case: a property of one target on one device and dtype."""
@@ -139,6 +144,7 @@ def run_suite(
     conformance_only: bool = False,
     workers: str | None = None,
     extra: Iterable[str] = (),
+    families: Iterable[Path] = (),
     on_total=lambda total: None,
     on_done=lambda nodeid, outcome: None,
 ) -> SuiteRun:
@@ -150,7 +156,8 @@ def run_suite(
             f"the conformance suite is not next to the installed package (looked in {SUITE_DIR}); "
             "install regverify from a clone with: pip install -e ."
         )
-    args = [str(SUITE_DIR), "-c", str(REPO_ROOT / "pyproject.toml"), "--rootdir", str(REPO_ROOT)]
+    selected = [str(p) for p in families if p] or [str(SUITE_DIR)]
+    args = [*selected, "-c", str(REPO_ROOT / "pyproject.toml"), "--rootdir", str(REPO_ROOT)]
     args += [f"--report-log={log_path}", "-q", "-rN", "--no-header", "-p", "no:cacheprovider"]
     for spec in impls:
         args += ["--impl", spec]

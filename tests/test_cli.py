@@ -19,7 +19,7 @@ def regverify(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
 
 
 def test_check_accepts_the_minimal_example_module(tmp_path):
-    result = regverify("check", "impls.examples.minimal_dropout", "--only", "dropout and not standard and (survivors or keep_count or rejects)",
+    result = regverify("check", "impls.examples.minimal_dropout", "--only", "dropout", "-k", "not standard and (survivors or keep_count or rejects)",
                        "--device", "cpu", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 failed" in result.stderr
@@ -27,7 +27,8 @@ def test_check_accepts_the_minimal_example_module(tmp_path):
 
 
 def test_check_rejects_the_unscaled_example_and_names_the_property(tmp_path):
-    result = regverify("check", "impls.examples.unscaled_dropout", "--only", "survivors", "--device", "cpu",
+    result = regverify("check", "impls.examples.unscaled_dropout", "--only", "dropout", "-k", "survivors",
+                       "--device", "cpu",
                        "--out", str(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAILED test_dropout_survivors_carry_the_training_scale" in result.stderr
