@@ -11,11 +11,13 @@ In both, E[training output] = eval output: that is the test-time rule the lectur
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
+from hypothesis import strategies as st
 
 from impls.protocol import load_target
 from regverify import budget, stats
@@ -183,17 +185,29 @@ def test_dropout_training_mean_equals_eval_output_with_bernoulli_variance(target
 
 @pytest.mark.operation(*OPERATIONS)
 @pytest.mark.claims("DROPOUT.INVERTED.BACKWARD")
-@given(case=dropout_cases())
-def test_dropout_backward_applies_the_forward_mask_and_scale(target, operation, device, dtype, case):
-    # Dropout is linear and diagonal, y = D x, so backward(g) = Dᵀg = D g = forward(g) under the same seed.
+@given(case=dropout_cases(), training=st.booleans())
+def test_dropout_backward_applies_the_forward_mask_and_scale(target, operation, device, dtype, case, training):
+    # Dropout is linear and diagonal in both modes, y = D x, so backward(g) = Dᵀg = D g = forward(g) under the
+    # same seed: the training mask and scale, or the eval scale.
     if not target.has_backward(operation):
         pytest.skip(f"not implemented by {target.name}: {operation}_backward")
     upstream = case.__class__(case.params, case.seed, case.data_seed + 1, case.shape)
-    _, result = run(target, operation, case, device, dtype)
+    _, result = run(target, operation, case, device, dtype, training=training)
     dout = target.asarray(upstream.values(), dtype, device)
     (dx,) = result.backward(dout)
-    _, replayed = run(target, operation, upstream, device, dtype)
-    assert_exact(dx, replayed.out, what=f"{target.name}.{operation}(p={case.params['p']}) backward(g) vs forward(g)",
+    _, replayed = run(target, operation, upstream, device, dtype, training=training)
+    assert_exact(dx, replayed.out,
+                 what=f"{target.name}.{operation}(p={case.params['p']}, training={training}) backward(g) vs forward(g)",
+                 replay=case.replay(target, operation, device, dtype, training=training))
+
+
+@pytest.mark.operation(*OPERATIONS)
+@given(case=dropout_cases(p=st.just(0.5)))
+def test_dropout_defaults_are_p_one_half_in_training_mode(target, operation, device, dtype, case):
+    x = target.asarray(case.values(), dtype, device)
+    defaulted = target.call(operation, x, generator=target.generator(case.seed, device))
+    explicit = target.call(operation, x, 0.5, training=True, generator=target.generator(case.seed, device))
+    assert_exact(defaulted.out, explicit.out, what=f"{target.name}.{operation}(x) vs (x, p=0.5, training=True)",
                  replay=case.replay(target, operation, device, dtype, training=True))
 
 
@@ -286,10 +300,31 @@ def test_dropout_invalid_p_error_names_p_its_value_and_range(target, operation, 
         pytest.skip(f"{target.name} does not claim regverify's error contract; it raised "
                     f"{type(error).__name__}: {message}")
     assert isinstance(error, (ValueError, TypeError)), f"{target.name}.{operation}: raised {type(error).__name__}, but should raise ValueError or TypeError"
-    assert "p" in message and repr(bad_p) in message, (
+    assert message.startswith(f"{operation}:"), f"{target.name}.{operation}(p={bad_p!r}) error {message!r} should start by naming {operation}"
+    assert re.search(r"\bp\b", message) and repr(bad_p) in message, (
         f"{target.name}.{operation}(p={bad_p!r}) error {message!r} should name p and the value {bad_p!r}")
     if isinstance(error, ValueError):
         assert "[0, 1]" in message, f"{target.name}.{operation}(p={bad_p!r}) error {message!r} should state the range [0, 1]"
+
+
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.parametrize(("parameter", "bad"), [("training", "yes"), ("training", None), ("x", "array"), ("x", "int"),
+                                                ("generator", "wrong type")], ids=str)
+def test_dropout_rejects_a_wrong_type_naming_the_parameter(target, operation, parameter, bad):
+    if not getattr(target.module, "ERROR_CONTRACT", False):
+        pytest.skip(f"{target.name} does not claim regverify's error contract")
+    x = target.asarray(np.ones(4), "float32")
+    arguments = {"training": True, "generator": target.generator(0)}
+    if parameter == "x":
+        x = np.ones(4).tolist() if bad == "array" else target.asarray(np.ones(4), "float32").astype(np.int64) \
+            if target.backend == "numpy" else target.asarray(np.ones(4), "float32").long()
+    elif parameter == "generator":
+        arguments["generator"] = object()
+    else:
+        arguments["training"] = bad
+    with pytest.raises(TypeError, match=rf"^{operation}: .*\b{parameter}\b") as raised:
+        target.call(operation, x, 0.3, **arguments)
+    assert raised.value is not None
 
 
 # ---------------------------------------------------------------- the two references agree bit for bit

@@ -17,11 +17,11 @@ def _check_input(op: str, x: Any) -> np.ndarray:
     return x
 
 
-def _keep_mask(shape: tuple[int, ...], p: float, generator: np.random.Generator | None) -> np.ndarray:
+def _keep_mask(op: str, shape: tuple[int, ...], p: float, generator: np.random.Generator | None) -> np.ndarray:
     # Uniform doubles in [0, 1) have 53 random bits, so P(u >= p) = 1 - p to within 2**-53.
     rng = generator if generator is not None else np.random.default_rng()
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"dropout: generator must be a numpy.random.Generator, got {type(generator).__name__}")
+        raise TypeError(f"{op}: generator must be a numpy.random.Generator or None, got {type(generator).__name__}")
     return rng.random(shape) >= p
 
 
@@ -51,7 +51,7 @@ def dropout_forward(
         mask = np.ones(x.shape, dtype=bool)
         return x.copy(), {"mask": mask, "scale": 1.0}
     if mask is None:
-        mask = _keep_mask(x.shape, p, generator)
+        mask = _keep_mask("dropout", x.shape, p, generator)
     elif np.shape(mask) != x.shape or np.asarray(mask).dtype != np.bool_:
         raise ValueError(f"dropout: mask must be a bool array of shape {x.shape}, got {np.asarray(mask).dtype} {np.shape(mask)}")
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
@@ -80,7 +80,7 @@ def dropout_standard_forward(
     if not training:
         mask = np.ones(x.shape, dtype=bool)
         return _masked(x, mask, 1.0 - p), {"mask": mask, "scale": 1.0 - p}
-    mask = _keep_mask(x.shape, p, generator)
+    mask = _keep_mask("dropout_standard", x.shape, p, generator)
     return _masked(x, mask, 1.0), {"mask": mask, "scale": 1.0}
 
 

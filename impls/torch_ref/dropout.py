@@ -15,7 +15,9 @@ def _check_input(op: str, x: object) -> torch.Tensor:
     return x
 
 
-def _keep_mask(x: torch.Tensor, p: float, generator: torch.Generator | None) -> torch.Tensor:
+def _keep_mask(op: str, x: torch.Tensor, p: float, generator: torch.Generator | None) -> torch.Tensor:
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"{op}: generator must be a torch.Generator or None, got {type(generator).__name__}")
     # float32 uniforms have 24 random bits: P(u >= p) = 1 - p to within 2**-24, far below any tested δ.
     uniform = torch.rand(x.shape, generator=generator, device=x.device, dtype=torch.float32)
     return uniform >= p
@@ -40,7 +42,7 @@ def dropout(
     training = check_bool("dropout", "training", training)
     if not training or p == 0.0:
         return x, torch.ones(x.shape, dtype=torch.bool, device=x.device)
-    mask = _keep_mask(x, p, generator)
+    mask = _keep_mask("dropout", x, p, generator)
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     return _masked(x, mask, scale), mask
 
@@ -59,5 +61,5 @@ def dropout_standard(
     if not training:
         mask = torch.ones(x.shape, dtype=torch.bool, device=x.device)
         return _masked(x, mask, 1.0 - p), mask
-    mask = _keep_mask(x, p, generator)
+    mask = _keep_mask("dropout_standard", x, p, generator)
     return _masked(x, mask, 1.0), mask

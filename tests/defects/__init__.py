@@ -68,9 +68,7 @@ CATALOGUE: tuple[Defect, ...] = (
     Defect("dropout_numpy_standard_scaled_in_training", "dropout", "dropout_standard",
            "standard dropout scales survivors by 1/(1-p) in training (conventions mixed)"),
     Defect("dropout_numpy_standard_eval_backward_unscaled", "dropout", "dropout_standard",
-           "eval-mode backward forgets the 1-p factor (cache scale 1 in eval)",
-           known_gap="test_dropout_backward_applies_the_forward_mask_and_scale with training=False "
-                     "(every backward property runs in training mode; reports/mutation.md cause M)"),
+           "eval-mode backward forgets the 1-p factor (cache scale 1 in eval)"),
     # ---------------------------------------------------------------- normalization
     Defect("batch_norm_running_var_biased", "normalization", "batch_norm",
            "running variance always takes the biased batch variance: var_estimator ignored (wrong estimator)"),
