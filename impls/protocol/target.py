@@ -151,7 +151,7 @@ class Target:
             if not out.requires_grad:
                 return tuple(torch.zeros_like(leaf) for leaf in leaves)
             grads = torch.autograd.grad(out, leaves, dout, allow_unused=True, retain_graph=True)
-            return tuple(torch.zeros_like(leaf) if g is None else g for leaf, g in zip(leaves, grads))
+            return tuple(torch.zeros_like(leaf) if g is None else g for leaf, g in zip(leaves, grads, strict=True))
 
         return Result(out.detach() if isinstance(out, torch.Tensor) else out, mask, backward)
 

@@ -3,8 +3,8 @@
 BACKEND = "torch"
 NAME = "torch-native"
 
+from impls.torch_native.augmentation import *  # noqa: E402,F401,F403
 from impls.torch_native.dropout import *  # noqa: E402,F401,F403
 from impls.torch_native.noise import *  # noqa: E402,F401,F403
-from impls.torch_native.augmentation import *  # noqa: E402,F401,F403
 from impls.torch_native.normalization import *  # noqa: E402,F401,F403
 from impls.torch_native.penalties import *  # noqa: E402,F401,F403
