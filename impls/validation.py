@@ -42,3 +42,20 @@ def check_bool(op: str, name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be a bool, got {value!r} of type {type(value).__name__}")
     return value
+
+
+def check_int(op: str, name: str, value: Any, low: int, high: float = math.inf) -> int:
+    """An integer (not a bool) in [low, high]."""
+    allowed = f"an integer ≥ {low}" if high == math.inf else f"an integer in [{low}, {high}]"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{op}: {name} must be {allowed}, got {value!r} of type {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{op}: {name} must be {allowed}, got {value!r}")
+    return int(value)
+
+
+def check_choice(op: str, name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    """One of a fixed set of option strings."""
+    if value not in allowed:
+        raise ValueError(f"{op}: {name} must be one of {allowed}, got {value!r}")
+    return value

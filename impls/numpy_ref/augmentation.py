@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from impls.validation import check_bool, check_in_range, check_probability, check_real
+from impls.validation import check_int as _check_int
 
 __all__ = [
     "EarlyStopping",
@@ -65,13 +66,6 @@ def _check_generator(op: str, generator: Any) -> np.random.Generator:
         raise TypeError(f"{op}: generator must be a numpy.random.Generator, got {type(generator).__name__}")
     return generator
 
-
-def _check_int(op: str, name: str, value: Any, low: int, high: float = math.inf) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{op}: {name} must be an integer in [{low}, {high}], got {value!r} of type {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{op}: {name} must be an integer in [{low}, {high}], got {value!r}")
-    return int(value)
 
 
 def _check_alpha(op: str, alpha: Any) -> float:

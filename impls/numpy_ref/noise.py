@@ -8,13 +8,14 @@ throughout; outputs are cast to the input's dtype once at the end.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
 from impls.numpy_ref.dropout import _check_input
 from impls.validation import check_bool, check_in_range, check_probability
+from impls.validation import check_choice as _check_choice
+from impls.validation import check_int as _check_int
 
 __all__ = [
     "smooth_labels",
@@ -66,16 +67,6 @@ def _rng(op: str, generator: Any) -> np.random.Generator:
     return rng
 
 
-def _check_choice(op: str, name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{op}: {name} must be one of {allowed}, got {value!r}")
-    return value
-
-
-def _check_int(op: str, name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{op}: {name} must be an integer ≥ {low}, got {value!r}")
-    return int(value)
 
 
 # ---------------------------------------------------------------- label smoothing

@@ -6,7 +6,6 @@ Semantics are those of impls/numpy_ref/noise.py, which documents each formula.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import torch
@@ -14,6 +13,8 @@ import torch
 from impls.numpy_ref.noise import CONVENTIONS, REDUCTIONS, SELU_ALPHA_PRIME, alpha_dropout_constants
 from impls.torch_ref.dropout import _check_input
 from impls.validation import check_bool, check_in_range, check_probability
+from impls.validation import check_choice as _check_choice
+from impls.validation import check_int as _check_int
 
 __all__ = [
     "smooth_labels",
@@ -37,16 +38,6 @@ __all__ = [
 ]
 
 
-def _check_choice(op: str, name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{op}: {name} must be one of {allowed}, got {value!r}")
-    return value
-
-
-def _check_int(op: str, name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{op}: {name} must be an integer ≥ {low}, got {value!r}")
-    return int(value)
 
 
 def _uniform(shape: tuple[int, ...], like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
