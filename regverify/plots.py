@@ -137,7 +137,7 @@ def plot_early_stopping_vs_l2(out_dir: Path, *, trajectory_norm: np.ndarray, tra
     ax.plot(trajectory_norm[stop_index], trajectory_val[stop_index], "*", ms=14, color="C1",
             label="early-stopping point (median step)")
     ax.plot(l2_norm, l2_val, "o--", color="C2", label="L2 path (trained to the end, over λ)")
-    for norm, val, lam in zip(l2_norm, l2_val, lambdas):
+    for norm, val, lam in zip(l2_norm, l2_val, lambdas, strict=False):
         ax.annotate(f"λ={lam:g}", (norm, val), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("weight norm ‖w‖₂ (mean over seeds)")
     ax.set_ylabel("validation MSE (mean over seeds)")
