@@ -29,6 +29,7 @@ TOPIC_MODULES = (
     "early_stopping",
     "augmentation",
     "misc",
+    "empirical",
     "omitted",
 )
 

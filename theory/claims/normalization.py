@@ -537,7 +537,9 @@ def _nc(reason: str) -> Evidence:
     topic=TOPIC,
 )
 def _bn_lr() -> Evidence:
-    return _nc("an empirical claim about training dynamics of deep networks; not decidable by a sub-second computation")
+    from theory.claims.empirical import experiment_evidence
+
+    return experiment_evidence("batchnorm_speed")
 
 
 @claim(
