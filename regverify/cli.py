@@ -101,7 +101,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     except runner.SuiteNotFound as error:
         return _fail(str(error))
-    written = report.write_reports(out, run, profile=args.profile, impls=args.impl or [])
+    with console.status(f"deciding the ledger's claims (experiments at size {args.experiments})"):
+        written = report.write_reports(out, run, profile=args.profile, impls=args.impl or [],
+                                       experiments=args.experiments)
     report.print_summary(console, run, written)
     return 0 if run.exit_code in (0, 5) else 1
 
@@ -135,9 +137,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
+    import os
+
     import theory
     from theory import render
+    from theory.claims import empirical
 
+    os.environ[empirical.SIZE_VARIABLE] = args.experiments
     if args.id:
         try:
             claim = theory.get_claim(args.id)
@@ -215,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(report, str(runner.REPO_ROOT / "reports"))
     report.add_argument("--impl", action="append", metavar="MODULE",
                         help="target(s) to check (default: numpy, torch, torch-native)")
+    report.add_argument("--experiments", default="full", choices=["full", "small"],
+                        help="size of the designed experiments behind the empirical claims (full: decisive, ~minutes; "
+                        "small: a smoke test)")
     report.set_defaults(func=cmd_report)
 
     check = sub.add_parser("check", help="check one module against every property",
@@ -229,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     claims = sub.add_parser("claims", help="show the claim ledger",
                             description=CLAIMS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     claims.add_argument("id", nargs="?", help="a claim ID, e.g. ENSEMBLE.MSE.CORRELATED")
+    claims.add_argument("--experiments", default="small", choices=["full", "small"],
+                        help="size of the experiments behind empirical claims (default small: seconds)")
     claims.set_defaults(func=cmd_claims)
 
     mutants = sub.add_parser(

@@ -149,6 +149,41 @@ def tests_by_claim(run: SuiteRun) -> dict[str, list[str]]:
     }
 
 
+def use_experiment_size(size: str, figures: Path) -> None:
+    """Decide the ledger's empirical claims at `size`, writing figures to `figures` (re-evaluates the ledger)."""
+    import os
+
+    from theory import ledger
+    from theory.claims import empirical
+
+    os.environ[empirical.SIZE_VARIABLE] = size
+    os.environ[empirical.FIGURES_VARIABLE] = str(figures)
+    ledger._run.cache_clear()
+
+
+def experiments_markdown(size: str, out: Path) -> str:
+    """Every designed experiment: its claim, decision, effect with interval, design, details and figures."""
+    from theory.claims import empirical
+    from theory.experiments import EXPERIMENTS
+
+    lines = ["# Designed experiments", "",
+             f"Size **{size}**. Each experiment trains a baseline and a regularized model on the same data and the "
+             "same initialization per seed (paired) and decides with an exact sign test; the ledger's empirical "
+             "claims take their verdict from these decisions.", "",
+             "| experiment | claim | decision | effect | interval | α | seeds | seconds |", "|---|---|---|---|---|---|---|---|"]
+    results = {name: empirical.run_experiment(name, size) for name in EXPERIMENTS}
+    for name, r in results.items():
+        low, high = r.ci
+        lines.append(f"| [{name}](#{anchor(name)}) | {_cell(r.claim)} | {_cell(r.decision)} | {r.effect:.4g} | "
+                     f"[{low:.4g}, {high:.4g}] | {r.alpha:g} | {r.n_seeds} | {r.seconds:.1f} |")
+    for name, r in results.items():
+        lines += ["", f'<a id="{anchor(name)}"></a>', "", f"## {name}", "", f"**Claim:** {r.claim}", "",
+                  f"**Decision:** {r.decision}", "", r.details, ""]
+        for figure in r.figures:
+            lines.append(f"![{Path(figure).stem}]({Path(figure).resolve().relative_to(out.resolve())})")
+    return "\n".join(lines) + "\n"
+
+
 def ledger_markdown(run: SuiteRun) -> tuple[str, Counter]:
     import theory
     from theory import render
@@ -172,9 +207,13 @@ def _outcome_table(run: SuiteRun) -> list[str]:
     return lines
 
 
-def write_reports(out: Path, run: SuiteRun, *, profile: str | None, impls: list[str]) -> list[Path]:
+def write_reports(
+    out: Path, run: SuiteRun, *, profile: str | None, impls: list[str], experiments: str = "full"
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
+    use_experiment_size(experiments, out / "figures")
     ledger_text, verdicts = ledger_markdown(run)
+    (out / "experiments.md").write_text(experiments_markdown(experiments, out))
     (out / "ledger.md").write_text(ledger_text)
     (out / "conformance.md").write_text(conformance_markdown(run))
     env = environment()
@@ -187,6 +226,8 @@ def write_reports(out: Path, run: SuiteRun, *, profile: str | None, impls: list[
         "- [Claim ledger](ledger.md): every falsifiable claim of the five lecture documents, with its verdict "
         "and the evidence computed for it.",
         "- [Conformance matrix](conformance.md): every regularizer × target × device, property by property.",
+        f"- [Designed experiments](experiments.md): the empirical claims, decided over paired seeds (size {experiments}), "
+        "with figures.",
         "- `results.jsonl`: the raw pytest-reportlog results these pages were written from.",
         "",
         "## Headline",
@@ -210,7 +251,7 @@ def write_reports(out: Path, run: SuiteRun, *, profile: str | None, impls: list[
         "",
     ]
     (out / "index.md").write_text("\n".join(lines))
-    return [out / "index.md", out / "ledger.md", out / "conformance.md"]
+    return [out / "index.md", out / "ledger.md", out / "conformance.md", out / "experiments.md"]
 
 
 def write_check_report(out: Path, run: SuiteRun, module: str) -> list[Path]:
