@@ -84,8 +84,72 @@ def _dropout_case(target_module, backend: str, size: int, device: str, backward:
     return run_torch
 
 
+def _deterministic_case(operation: str, make_inputs: Callable[[int], tuple[list, dict]], grads: int):
+    """A builder for an operation without randomness: inputs are float64 NumPy arrays made from the size;
+    the first `grads` arrays require gradients in the torch targets."""
+
+    def build(target_module, backend: str, size: int, device: str, backward: bool) -> Callable[[], object]:
+        arrays, keywords = make_inputs(size)
+        if backend == "numpy":
+            args = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64 else a for a in arrays]
+            forward = getattr(target_module, f"{operation}_forward")
+            backward_fn = getattr(target_module, f"{operation}_backward")
+
+            def run_numpy():
+                out, cache = forward(*args, **keywords)
+                return backward_fn(np.ones_like(out), cache) if backward else out
+
+            return run_numpy
+        args = []
+        for i, a in enumerate(arrays):
+            if isinstance(a, np.ndarray):
+                tensor = torch.as_tensor(a, device=device)
+                tensor = tensor.float() if tensor.is_floating_point() else tensor
+                args.append(tensor.requires_grad_(backward and i < grads))
+            else:
+                args.append(a)
+        function = getattr(target_module, operation)
+
+        def run_torch():
+            returned = function(*args, **keywords)
+            out = returned[0] if isinstance(returned, tuple) else returned
+            if backward:
+                out.backward(torch.ones_like(out))
+            return out
+
+        return run_torch
+
+    return build
+
+
+def _batch_norm_inputs(size: int) -> tuple[list, dict]:
+    channels = 16
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((max(2, size // channels), channels))
+    return [x, np.ones(channels), np.zeros(channels), np.zeros(channels), np.ones(channels)], {"training": True}
+
+
+def _layer_norm_inputs(size: int) -> tuple[list, dict]:
+    features = 64
+    x = np.random.default_rng(0).standard_normal((max(1, size // features), features))
+    return [x, (features,), np.ones(features), np.zeros(features)], {}
+
+
+def _label_smoothing_inputs(size: int) -> tuple[list, dict]:
+    classes = 10
+    rng = np.random.default_rng(0)
+    rows = max(1, size // classes)
+    return [rng.standard_normal((rows, classes)), rng.integers(0, classes, rows), 0.1], {}
+
+
 #: operation -> case builder(target module, backend, size, device, backward) -> zero-argument callable.
-CASES: dict[str, Callable] = {"dropout": _dropout_case}
+CASES: dict[str, Callable] = {
+    "dropout": _dropout_case,
+    "batch_norm": _deterministic_case("batch_norm", _batch_norm_inputs, grads=3),
+    "layer_norm": _deterministic_case("layer_norm", _layer_norm_inputs, grads=1),
+    "label_smoothing_cross_entropy": _deterministic_case("label_smoothing_cross_entropy", _label_smoothing_inputs,
+                                                         grads=1),
+}
 
 
 def _time(run: Callable[[], object]) -> float:

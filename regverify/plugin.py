@@ -177,6 +177,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    # Labelled at collection, so that cases skipped at set-up (no CUDA, not implemented) carry them too.
+    for item in items:
+        _record_properties(item)
     if config.getoption("conformance_only"):
         selected = [item for item in items if "target" in getattr(item, "fixturenames", ())]
         config.hook.pytest_deselected(items=[item for item in items if item not in selected])
@@ -192,7 +195,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         raise pytest.UsageError(f"tests refer to claim IDs missing from the ledger: {', '.join(unknown)}")
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
+def _record_properties(item: pytest.Item) -> None:
+    """Label each test case with what the reports group by (target, operation, device, dtype, claims)."""
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec else {}
     target = params.get("target")

@@ -190,11 +190,11 @@ def test_early_stopping_with_patience_1_stops_at_the_first_non_improvement_keepi
 # ---------------------------------------------------------------- invalid input
 
 INVALID = [
-    ("patience", 0, "[1, inf]"),
-    ("patience", -2, "[1, inf]"),
-    ("patience", 1.5, "[1, inf]"),
-    ("patience", True, "[1, inf]"),
-    ("patience", "3", "[1, inf]"),
+    ("patience", 0, "≥ 1"),
+    ("patience", -2, "≥ 1"),
+    ("patience", 1.5, "≥ 1"),
+    ("patience", True, "≥ 1"),
+    ("patience", "3", "≥ 1"),
     ("min_delta", -0.25, "[0.0, inf)"),
     ("min_delta", math.nan, "[0.0, inf)"),
     ("min_delta", math.inf, "[0.0, inf)"),
