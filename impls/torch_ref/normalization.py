@@ -61,6 +61,8 @@ def batch_norm(
     xw = x.to(work)
     if training:
         count = x.numel() // channels
+        # Two passes (mean, then mean of squared deviations): no E[x²] - E[x]² cancellation. torch.var_mean
+        # (Welford) is as accurate but measured 2x slower on the CPU (regverify bench).
         mean = xw.mean(dim=axes)
         centered = xw - mean.reshape(per_channel)
         var = (centered * centered).mean(dim=axes)
@@ -74,8 +76,9 @@ def batch_norm(
         centered = xw - running_mean.to(work).reshape(per_channel)
         var = running_var.to(work)
         new_mean, new_var = running_mean.detach().clone(), running_var.detach().clone()
-    x_hat = centered * torch.rsqrt(var + eps).reshape(per_channel)
-    out = gamma.to(work).reshape(per_channel) * x_hat + beta.to(work).reshape(per_channel)
+    # γ/σ folded into one per-channel scale: one multiply-add over x instead of three passes.
+    scale = (gamma.to(work) * torch.rsqrt(var + eps)).reshape(per_channel)
+    out = torch.addcmul(beta.to(work).reshape(per_channel), centered, scale)
     return out.to(x.dtype), {"running_mean": new_mean, "running_var": new_var}
 
 
@@ -97,8 +100,7 @@ def layer_norm(
     work = _work_dtype(x.dtype)
     axes = list(range(x.dim() - len(normalized), x.dim()))
     xw = x.to(work)
-    mean = xw.mean(dim=axes, keepdim=True)
-    centered = xw - mean
+    centered = xw - xw.mean(dim=axes, keepdim=True)  # two passes: see batch_norm
     var = (centered * centered).mean(dim=axes, keepdim=True)
     x_hat = centered * torch.rsqrt(var + eps)
-    return (gamma.to(work) * x_hat + beta.to(work)).to(x.dtype)
+    return torch.addcmul(beta.to(work), x_hat, gamma.to(work)).to(x.dtype)
