@@ -672,12 +672,14 @@ def test_gaussian_noise_is_centred_with_variance_sigma_squared(target, device, d
     0.126σ, is caught with power 0.999) and χ² test of Var ε = σ² (a variance ratio of 1.1 or 1/1.1 is caught with
     power 0.999: σ used as the variance whenever σ ∉ (0.91, 1.1), a variance of 2σ² always)."""
     sign_design, variance_design = design(0.05), design(0.1)
-    n = max(binomial_size(0.5, 0.05, sign_design.alpha), stats.variance_sample_size(variance_design))
-    case = noise_case(case, sigma, (n,))
+    # One draw serves both tests; each reads only the prefix its own design needs (no test oversamples).
+    n_sign, n = binomial_size(0.5, 0.05, sign_design.alpha), stats.variance_sample_size(variance_design)
+    case = noise_case(case, sigma, (max(n_sign, n),))
     _, result = noise_call(target, case, device, dtype)
-    noise = as_numpy(result.mask).astype(np.float64)
+    drawn = as_numpy(result.mask).astype(np.float64)
+    noise, signs = drawn[:n], drawn[:n_sign]
     replay = case.replay(target, NOISE, device, dtype)
-    assert_binomial(int((noise > 0).sum()), int((noise != 0).sum()), 0.5, sign_design,
+    assert_binomial(int((signs > 0).sum()), int((signs != 0).sum()), 0.5, sign_design,
                     what=f"{target.name}.{NOISE}(σ={sigma}) noise mean {noise.mean():.4f} (should be 0); #(ε > 0)",
                     replay=replay)
     budget.spend()
@@ -893,13 +895,14 @@ def test_adaptive_dropout_keeps_each_unit_with_its_own_probability(target, devic
     """Two features with keep probabilities π₁ = 1-p, π₂: each column's kept count is Binomial(n, π_j)
     (two exact tests), so a shared rate, a swapped π ↔ 1-π or a per-row draw is caught."""
     pi = np.array([1.0 - case.params["p"], second])
-    n = max(keep_count_size(1.0 - value) for value in pi)
-    x = target.asarray(case_values(case.data_seed, (n, 2)), dtype, device)
+    sizes = [keep_count_size(1.0 - value) for value in pi]
+    x = target.asarray(case_values(case.data_seed, (max(sizes), 2)), dtype, device)
     result = target.call(ADAPTIVE, x, target.asarray(pi, "float64", device), training=True,
                          generator=target.generator(case.seed, device or "cpu"))
-    kept = (as_numpy(result.out) != 0).sum(axis=0)
-    for column in range(2):
-        assert_binomial(int(kept[column]), n, float(pi[column]), design(KEEP_DELTA),
+    kept_rows = as_numpy(result.out) != 0
+    for column, n in enumerate(sizes):
+        # Each feature's test reads the first n rows its own design needs.
+        assert_binomial(int(kept_rows[:n, column].sum()), n, float(pi[column]), design(KEEP_DELTA),
                         what=f"{target.name}.{ADAPTIVE}(π={pi.tolist()}) kept units of feature {column}",
                         replay=f"[{case.describe()}, keep_probability={pi.tolist()}]")
 
