@@ -207,6 +207,12 @@ def _outcome_table(run: SuiteRun) -> list[str]:
     return lines
 
 
+def _default_profile() -> str:
+    import os
+
+    return "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
+
+
 def write_reports(
     out: Path, run: SuiteRun, *, profile: str | None, impls: list[str], experiments: str = "full"
 ) -> list[Path]:
@@ -245,7 +251,7 @@ def write_reports(
         "|---|---|",
         *[f"| {k} | {_cell(v)} |" for k, v in env.items()],
         f"| targets | {', '.join(impls) if impls else 'numpy, torch, torch-native (built-in)'} |",
-        f"| Hypothesis profile | {profile or 'ci if CI=true else dev'} (derandomized in ci: same examples every run) |",
+        f"| Hypothesis profile | {profile or _default_profile()} (ci is derandomized: the same examples every run) |",
         "",
         "Reproduce: `pip install -e . && regverify report` in a checkout of the same commit.",
         "",
