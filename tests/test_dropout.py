@@ -105,6 +105,8 @@ def test_dropout_eval_applies_the_eval_scale(target, operation, device, dtype, c
     p = case.params["p"]
     replay = case.replay(target, operation, device, dtype, training=False)
     what = f"{target.name}.{operation}(x, p={p}, training=False)"
+    mask = as_numpy(result.mask)
+    assert mask.dtype == np.bool_ and mask.all(), f"{what} mask should be all-True bool (nothing dropped in eval). {replay}"
     if eval_scale(operation, p) == 1.0:
         assert_exact(result.out, x, what=f"{what} (must be the identity, bit for bit)", replay=replay)
     else:
@@ -324,7 +326,8 @@ def test_dropout_rejects_a_wrong_type_naming_the_parameter(target, operation, pa
         arguments["training"] = bad
     with pytest.raises(TypeError, match=rf"^{operation}: .*\b{parameter}\b") as raised:
         target.call(operation, x, 0.3, **arguments)
-    assert raised.value is not None
+    received = {"x": type(x).__name__, "generator": "object", "training": type(bad).__name__}[parameter]
+    assert received in str(raised.value), f"{target.name}.{operation}: error {raised.value} should name the type received, {received}"
 
 
 # ---------------------------------------------------------------- the two references agree bit for bit
