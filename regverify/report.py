@@ -288,7 +288,8 @@ def print_summary(console: Console, run: SuiteRun, written: list[Path]) -> None:
 def print_check_summary(console: Console, run: SuiteRun, module: str, written: list[Path]) -> None:
     failed = [r for r in run.results if r.outcome == "failed"]
     console.print(
-        f"{module}: {run.count('passed')} passed, {len(failed)} failed, {run.count('skipped')} skipped, "
+        f"{module}: {run.count('passed')} passed, {len(failed)} failed, {run.count('finding')} findings "
+        f"(documented deviations, listed in the report), {run.count('skipped')} skipped, "
         f"{run.count('not-implemented')} not implemented"
     )
     for r in failed:
