@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from impls.numpy_ref.dropout import _check_input
+from impls.protocol.noise import LABEL_SMOOTHING_CONVENTIONS, smoothing_values
 from impls.validation import check_bool, check_in_range, check_probability
 from impls.validation import check_choice as _check_choice
 from impls.validation import check_int as _check_int
@@ -54,7 +55,7 @@ __all__ = [
     "SELU_ALPHA_PRIME",
 ]
 
-CONVENTIONS = ("uniform", "off_target")
+CONVENTIONS = LABEL_SMOOTHING_CONVENTIONS
 REDUCTIONS = ("none", "mean", "sum")
 #: SELU's saturation value -λα (Klambauer et al. 2017): where alpha dropout sends dropped units.
 SELU_ALPHA_PRIME = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
@@ -71,16 +72,6 @@ def _rng(op: str, generator: Any) -> np.random.Generator:
 
 # ---------------------------------------------------------------- label smoothing
 
-
-def _smoothing_parameters(op: str, num_classes: int, epsilon: Any, convention: Any) -> tuple[float, float, float]:
-    """Return (epsilon, on-target value, off-target value) of a one-hot row under the convention."""
-    convention = _check_choice(op, "convention", convention, CONVENTIONS)
-    epsilon = check_probability(op, "epsilon", epsilon)
-    if convention == "uniform":
-        return epsilon, (1.0 - epsilon) + epsilon / num_classes, epsilon / num_classes
-    if num_classes < 2:
-        raise ValueError(f"{op}: num_classes must be ≥ 2 for convention='off_target' (ε/(K-1)), got {num_classes}")
-    return epsilon, 1.0 - epsilon, epsilon / (num_classes - 1)
 
 
 def _smooth(distribution: np.ndarray, epsilon: float, convention: str, num_classes: int) -> np.ndarray:
@@ -105,7 +96,7 @@ def smooth_labels(
     """
     op = "smooth_labels"
     num_classes = _check_int(op, "num_classes", num_classes, 1)
-    epsilon, on, off = _smoothing_parameters(op, num_classes, epsilon, convention)
+    epsilon, on, off = smoothing_values(op, num_classes, epsilon, convention)
     targets = np.asarray(targets)
     if not np.issubdtype(targets.dtype, np.integer):
         raise TypeError(f"{op}: targets must hold integer class indices, got dtype {targets.dtype}")
@@ -144,7 +135,7 @@ def label_smoothing_cross_entropy_forward(
     reduction = _check_choice(op, "reduction", reduction, REDUCTIONS)
     axis = _class_axis(logits.ndim)
     num_classes = logits.shape[axis]
-    epsilon, _, _ = _smoothing_parameters(op, num_classes, epsilon, convention)
+    epsilon, _, _ = smoothing_values(op, num_classes, epsilon, convention)
     z = np.moveaxis(logits.astype(np.float64), axis, -1)
     batch_shape = z.shape[:-1]
     if weight is None:

@@ -227,3 +227,23 @@ register(
         stochastic=True,
     )
 )
+
+
+#: Label-smoothing conventions of the lectures: "uniform" (Week 6 and PyTorch), "off_target" (Module 2).
+LABEL_SMOOTHING_CONVENTIONS = ("uniform", "off_target")
+
+
+def smoothing_values(op: str, num_classes: int, epsilon: object, convention: object) -> tuple[float, float, float]:
+    """(ε, on-target value, off-target value) of a smoothed one-hot row; shared by every backend's reference.
+
+    uniform: (1-ε)y + ε/K; off_target: 1 → 1-ε, 0 → ε/(K-1).
+    """
+    from impls.validation import check_choice, check_probability
+
+    convention = check_choice(op, "convention", convention, LABEL_SMOOTHING_CONVENTIONS)
+    epsilon = check_probability(op, "epsilon", epsilon)
+    if convention == "uniform":
+        return epsilon, (1.0 - epsilon) + epsilon / num_classes, epsilon / num_classes
+    if num_classes < 2:
+        raise ValueError(f"{op}: num_classes must be ≥ 2 for convention='off_target' (ε/(K-1)), got {num_classes}")
+    return epsilon, 1.0 - epsilon, epsilon / (num_classes - 1)

@@ -10,7 +10,8 @@ from typing import Any
 
 import torch
 
-from impls.numpy_ref.noise import CONVENTIONS, REDUCTIONS, SELU_ALPHA_PRIME, alpha_dropout_constants
+from impls.numpy_ref.noise import REDUCTIONS, SELU_ALPHA_PRIME, alpha_dropout_constants
+from impls.protocol.noise import smoothing_values
 from impls.torch_ref.dropout import _check_input
 from impls.validation import check_bool, check_in_range, check_probability
 from impls.validation import check_choice as _check_choice
@@ -54,15 +55,6 @@ def _scale_where(x: torch.Tensor, mask: torch.Tensor, scale: float) -> torch.Ten
 # ---------------------------------------------------------------- label smoothing
 
 
-def _smoothing(op: str, num_classes: int, epsilon: Any, convention: Any) -> tuple[float, float, float]:
-    convention = _check_choice(op, "convention", convention, CONVENTIONS)
-    epsilon = check_probability(op, "epsilon", epsilon)
-    if convention == "uniform":
-        return epsilon, (1.0 - epsilon) + epsilon / num_classes, epsilon / num_classes
-    if num_classes < 2:
-        raise ValueError(f"{op}: num_classes must be ≥ 2 for convention='off_target' (ε/(K-1)), got {num_classes}")
-    return epsilon, 1.0 - epsilon, epsilon / (num_classes - 1)
-
 
 def smooth_labels(
     targets: torch.Tensor,
@@ -75,7 +67,7 @@ def smooth_labels(
     """Smoothed one-hot targets (classes on a new last axis): uniform (1-ε)y + ε/K, or off_target 1-ε / ε/(K-1)."""
     op = "smooth_labels"
     num_classes = _check_int(op, "num_classes", num_classes, 1)
-    _, on, off = _smoothing(op, num_classes, epsilon, convention)
+    _, on, off = smoothing_values(op, num_classes, epsilon, convention)
     if not isinstance(targets, torch.Tensor) or targets.is_floating_point() or targets.is_complex():
         raise TypeError(f"smooth_labels: targets must be an integer torch.Tensor of class indices, got "
                         f"{getattr(targets, 'dtype', type(targets).__name__)}")
@@ -107,7 +99,7 @@ def label_smoothing_cross_entropy(
     reduction = _check_choice(op, "reduction", reduction, REDUCTIONS)
     axis = 1 if logits.dim() >= 2 else 0
     num_classes = logits.shape[axis]
-    epsilon, _, _ = _smoothing(op, num_classes, epsilon, convention)
+    epsilon, _, _ = smoothing_values(op, num_classes, epsilon, convention)
     z = logits.movedim(axis, -1)
     batch_shape = z.shape[:-1]
     w = torch.ones(num_classes, dtype=logits.dtype, device=logits.device) if weight is None else weight
