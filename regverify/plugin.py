@@ -52,6 +52,38 @@ PROFILE_MULTIPLIER = {"ci": 1.0, "dev": 1.0, "thorough": 10.0}
 KNOWN_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
 
 
+def _cache_hypothesis_digests() -> None:
+    """Compute each Hypothesis test's digest once per parametrized case instead of once per call.
+
+    Hypothesis derives a test's seed (derandomize) and database key from function_digest, which
+    re-reads, re-tokenizes and re-parses the test's source every time a case runs: 4 s of the
+    default suite. The digest depends only on the function and its per-case key, so a cache keyed
+    on both returns the same bytes. If a Hypothesis release moves the function, nothing is patched.
+    """
+    from hypothesis import core
+
+    original = getattr(core, "function_digest", None)
+    if original is None or getattr(original, "regverify_cached", False):
+        return
+    digests: dict = {}
+
+    def function_digest(function) -> bytes:
+        key = (function, getattr(function, "_hypothesis_internal_add_digest", None))
+        try:
+            return digests[key]
+        except KeyError:
+            digests[key] = digest = original(function)
+            return digest
+        except TypeError:  # an unhashable callable: no caching
+            return original(function)
+
+    function_digest.regverify_cached = True
+    core.function_digest = function_digest
+
+
+_cache_hypothesis_digests()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("regverify", "regverify conformance suite")
     group.addoption(

@@ -1,4 +1,9 @@
-"""The regverify command and the --impl option, as a user runs them (subprocesses, real exit codes)."""
+"""The regverify command and the --impl option, as a user runs them.
+
+The three runs of the suite are subprocesses with real exit codes. The checks that stop before any
+suite runs (argument errors, help) call the same entry point in-process: a subprocess would spend
+~1 s importing torch for each of them.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from regverify.cli import main
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -16,6 +23,15 @@ def regverify(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "regverify.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
+
+
+def regverify_in_process(*args: str, capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:  # argparse's --help
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def test_check_accepts_the_minimal_example_module(tmp_path):
@@ -44,19 +60,22 @@ def test_check_rejects_the_unscaled_example_and_names_the_property(tmp_path):
         (["check", "impls.protocol"], "BACKEND must be one of"),
     ],
 )
-def test_user_errors_are_one_clear_line_not_a_traceback(args, expected, tmp_path):
-    result = regverify(*args)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert expected in result.stderr
-    assert "Traceback" not in result.stderr
+def test_user_errors_are_one_clear_line_not_a_traceback(args, expected, capsys):
+    code, out, err = regverify_in_process(*args, capsys=capsys)
+    assert code == 2, out + err
+    assert expected in " ".join(err.split()), err  # rich may wrap the line
+    assert "Traceback" not in err
 
 
-def test_a_module_that_fails_to_import_is_reported_in_one_line(tmp_path):
+def test_a_module_that_fails_to_import_is_reported_in_one_line(tmp_path, monkeypatch, capsys):
     (tmp_path / "broken_target.py").write_text("BACKEND = 'torch'\nraise RuntimeError('boom')\n")
-    result = regverify("check", "broken_target", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "broken_target" in result.stderr and "RuntimeError: boom" in result.stderr
-    assert "Traceback" not in result.stderr
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, out, err = regverify_in_process("check", "broken_target", "--out", str(tmp_path), capsys=capsys)
+    err = " ".join(err.split())
+    assert code == 2, out + err
+    assert "broken_target" in err and "RuntimeError: boom" in err
+    assert "Traceback" not in err
 
 
 def test_pytest_impl_option_runs_the_suite_against_a_user_module():
@@ -71,7 +90,7 @@ def test_pytest_impl_option_runs_the_suite_against_a_user_module():
 
 
 @pytest.mark.parametrize("command", ["report", "check", "claims"])
-def test_every_subcommand_help_shows_an_example(command):
-    result = regverify(command, "--help")
-    assert result.returncode == 0
-    assert "example:" in result.stdout and f"regverify {command}" in result.stdout
+def test_every_subcommand_help_shows_an_example(command, capsys):
+    code, out, _ = regverify_in_process(command, "--help", capsys=capsys)
+    assert code == 0
+    assert "example:" in out and f"regverify {command}" in out
