@@ -64,14 +64,48 @@ def assert_binomial(k: int, n: int, rate: float, design: stats.Design, *, what: 
     """Exact two-sided test that k ~ Binomial(n, rate); spends one check of the suite budget."""
     __tracebackhide__ = True
     budget.spend()
-    budget.record_design(what.split("(")[0], "exact binomial", int(n), rate=rate, alpha=design.alpha,
-                         power=design.power, delta=design.delta)
+    budget.record_design(what.split("(")[0], "exact binomial", int(n),
+                         minimum=lambda: stats.binomial_minimum_sample_size(rate, design))
     decision = stats.binomial_test(int(k), int(n), rate, design.alpha)
     if decision.reject:
         raise AssertionError(
             f"{what}={int(k)} of {n} (rate {k / max(n, 1):.4f}), but should be Binomial({n}, {rate:.4f}) "
             f"[{decision.method}, p-value {decision.pvalue:.2g} ≤ α={design.alpha:.1e}; "
             f"detects |Δrate| ≥ {design.delta:g} with power {design.power:g}]. {replay}"
+        )
+
+
+def assert_variance(sample: Any, variance: float, design: stats.Design, *, what: str, replay: str = "") -> None:
+    """χ² test that an i.i.d. normal sample has the given variance; design.delta is the variance ratio - 1
+    detected (ratios 1 + δ and 1/(1 + δ)). Spends one check of the suite budget."""
+    __tracebackhide__ = True
+    values = as_numpy(sample).astype(np.float64).ravel()
+    budget.spend()
+    budget.record_design(what.split("(")[0], "exact χ² variance", values.size,
+                         minimum=lambda: stats.variance_sample_size(design))
+    decision = stats.variance_test(values, variance, design.alpha)
+    if decision.reject:
+        raise AssertionError(
+            f"{what} variance {values.var(ddof=1):.5g}, but should be {variance:.5g} "
+            f"[{decision.method}, p-value {decision.pvalue:.2g} ≤ α; {design.describe(values.size)} "
+            f"in the variance ratio - 1]. {replay}"
+        )
+
+
+def assert_distribution(distance: float, n: int, design: stats.Design, *, law: str, what: str,
+                        replay: str = "") -> None:
+    """Exact Kolmogorov-Smirnov test: the sup-distance between the n-point empirical CDF and the null
+    law must stay within the critical value. `distance` comes from stats.ks_distance (or a variant for
+    a law with atoms). Spends one check of the suite budget."""
+    __tracebackhide__ = True
+    budget.spend()
+    budget.record_design(what.split("(")[0], "exact Kolmogorov-Smirnov", int(n),
+                         minimum=lambda: stats.distribution_minimum_sample_size(design))
+    critical = stats.ks_critical_value(int(n), design.alpha)
+    if distance > critical:
+        raise AssertionError(
+            f"{what}: KS distance {distance:.4f} from {law}, but should be ≤ {critical:.4f} "
+            f"[exact Kolmogorov-Smirnov test, {design.describe(int(n))} in the CDF]. {replay}"
         )
 
 

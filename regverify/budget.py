@@ -7,6 +7,8 @@ allocation the per-check α was computed from (a union bound then no longer cove
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from regverify.stats import RANDOM_CHECK_ALLOCATION, SUITE_FALSE_FAILURE_BUDGET, alpha_per_check
 
 SUITE_BUDGET = SUITE_FALSE_FAILURE_BUDGET
@@ -32,13 +34,22 @@ def spend(checks: int = 1) -> None:
     _state["checks"] += checks
 
 
-def record_design(what: str, method: str, n: int, **design: object) -> None:
-    """Note a test's sample size and design; the benchmark compares n with the exact minimum."""
-    _state["designs"].append({"what": what, "method": method, "n": n, **design})
+def record_design(what: str, method: str, n: int, *, minimum: int | Callable[[], int]) -> None:
+    """Note a check's sample size n and the smallest n an exact test needs for the same (α, power, δ).
+
+    `minimum` may be a function: it is only evaluated when the designs are written out (regverify
+    bench), since some minima cost a bisection.
+    """
+    _state["designs"].append({"what": what, "method": method, "n": n, "minimum": minimum})
 
 
 def designs() -> list[dict]:
-    return list(_state["designs"])
+    """The recorded designs, minima evaluated."""
+    return [{**d, "minimum": d["minimum"]() if callable(d["minimum"]) else d["minimum"]} for d in _state["designs"]]
+
+
+def designs_recorded() -> int:
+    return len(_state["designs"])
 
 
 def checks_made() -> int:

@@ -278,7 +278,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         import json
         from pathlib import Path
 
-        Path(designs_out).write_text(json.dumps(budget.designs()))
+        Path(designs_out).write_text(json.dumps({"checks": budget.checks_made(), "designs": budget.designs()}))
     if budget.checks_made() > budget.allocation():
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         print(

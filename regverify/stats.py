@@ -239,56 +239,81 @@ def variance_sample_size(design: Design) -> int:
     return high
 
 
-# ---------------------------------------------------------------- distributions (DKW band)
+# ---------------------------------------------------------------- distributions (exact Kolmogorov-Smirnov)
 
 
-def dkw_epsilon(n: int, alpha: float) -> float:
-    """Half-width of the DKW band: P(sup |F_n - F| > ε) ≤ alpha for any continuous F (Massart)."""
-    return math.sqrt(math.log(2 / alpha) / (2 * n))
+@functools.lru_cache(maxsize=4096)
+def ks_critical_value(n: int, alpha: float) -> float:
+    """c with P(D_n > c) = alpha for a continuous null CDF (the exact law of D_n, scipy's kstwo).
 
-
-def dkw_sample_size(design: Design) -> int:
-    """Smallest n such that a sup-distance delta between the true and null CDFs is detected.
-
-    Reject when D_n = sup|F_n - F0| > ε_α. If sup|G - F0| ≥ delta, D_n ≥ delta - sup|F_n - G|,
-    and sup|F_n - G| ≤ ε_β with probability ≥ 1 - β; so delta ≥ ε_α + ε_β suffices.
+    For a null with atoms D_n is stochastically smaller, so the level is at most alpha there too.
     """
-    beta = 1 - design.power
-    root = math.sqrt(math.log(2 / design.alpha) / 2) + math.sqrt(math.log(2 / beta) / 2)
-    return math.ceil((root / design.delta) ** 2)
+    return float(sps.kstwo.isf(alpha, n))
 
 
-def dkw_test(sample: np.ndarray, cdf, alpha: float) -> Decision:
-    """Distribution-free goodness-of-fit: reject when the KS distance exceeds the DKW band."""
+def ks_power_lower_bound(n: int, design: Design, *, spacing: float | None = None) -> float:
+    """A lower bound on the KS test's power against every law G at sup-distance ≥ delta from F0.
+
+    At a point t with |G(t) - F0(t)| ≥ delta, D_n ≥ |F_n(t) - F0(t)| and n·F_n(t) ~ Binomial(n, G(t)),
+    so the power is at least P(|X/n - q0| > c) for X ~ Binomial(n, q0 ± delta), minimised over q0 = F0(t)
+    on a grid of spacing 1/(4n) by default (the rejection counts change in steps of 1/n in q0).
+    """
+    c = ks_critical_value(n, design.alpha)
+    points = round(1 / spacing) if spacing else 4 * n
+    q0 = np.arange(0, points + 1) / points
+    below = np.ceil(n * (q0 - c)) - 1  # reject when X ≤ below ...
+    above = np.floor(n * (q0 + c))  # ... or when X > above
+    worst = 1.0
+    for q1 in (q0 - design.delta, q0 + design.delta):
+        inside = (q1 >= 0) & (q1 <= 1)
+        q, low, high = q1[inside], below[inside], above[inside]
+        lower_tail = np.where(low < 0, 0.0, special.bdtr(np.clip(low, 0, n), n, q))
+        upper_tail = np.where(high >= n, 0.0, special.bdtrc(np.clip(high, 0, n), n, q))
+        worst = min(worst, float(np.min(lower_tail + upper_tail)))
+    return worst
+
+
+@functools.lru_cache(maxsize=1024)
+def ks_sample_size(design: Design) -> int:
+    """Smallest n whose power lower bound reaches design.power (bisection on n)."""
+    def powerful(n: int) -> bool:
+        # A coarse grid's minimum is ≥ the fine one: failing there settles it without the fine grid.
+        return (ks_power_lower_bound(n, design, spacing=1e-3) >= design.power
+                and ks_power_lower_bound(n, design) >= design.power)
+
+    # Start near the normal approximation (critical value ~ sqrt(ln(2/α)/(2n)), binomial sd ≤ 1/2).
+    root = math.sqrt(math.log(2 / design.alpha) / 2) + 0.5 * float(sps.norm.isf(1 - design.power))
+    high = max(16, math.ceil((root / design.delta) ** 2))
+    while not powerful(high):
+        high = math.ceil(high * 1.1)
+    low = int(high * 0.9)
+    while low < high:
+        mid = (low + high) // 2
+        if powerful(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return high
+
+
+def distribution_minimum_sample_size(design: Design) -> int:
+    """What an exact test needs to see a CDF off by delta at one known point: the exact equal-tailed
+    binomial test of F(t) = q0 at the hardest q0 (near 1/2). The KS test sees the distance at any
+    point, so its n divided by this is its efficiency against the best single-point test."""
+    return max(binomial_minimum_sample_size(q0, design) for q0 in (0.5 - design.delta, 0.5 - design.delta / 2, 0.5))
+
+
+def ks_distance(sample: np.ndarray, cdf) -> float:
+    """sup_t |F_n(t) - F0(t)| for a continuous F0."""
     sample = np.sort(np.asarray(sample, dtype=np.float64).ravel())
     n = sample.size
     values = cdf(sample)
-    upper = np.arange(1, n + 1) / n - values
-    lower = values - np.arange(0, n) / n
-    distance = float(max(upper.max(), lower.max()))
-    pvalue = min(1.0, 2 * math.exp(-2 * n * distance**2))
-    return Decision(distance, pvalue, bool(distance > dkw_epsilon(n, alpha)), "KS distance vs DKW band")
+    return float(max((np.arange(1, n + 1) / n - values).max(), (values - np.arange(0, n) / n).max()))
 
 
-# ---------------------------------------------------------------- bounded means (Hoeffding)
-
-
-def hoeffding_epsilon(n: int, width: float, alpha: float) -> float:
-    """Two-sided Hoeffding half-width for the mean of n i.i.d. variables with range `width`."""
-    return width * math.sqrt(math.log(2 / alpha) / (2 * n))
-
-
-def hoeffding_sample_size(width: float, design: Design) -> int:
-    """Smallest n so that a mean shifted by delta is detected: delta ≥ ε_α + ε_β."""
-    beta = 1 - design.power
-    root = math.sqrt(math.log(2 / design.alpha) / 2) + math.sqrt(math.log(2 / beta) / 2)
-    return math.ceil((width * root / design.delta) ** 2)
-
-
-def hoeffding_mean_test(sample: np.ndarray, mean0: float, width: float, alpha: float) -> Decision:
-    """Distribution-free test of H0: E[X] = mean0 for i.i.d. X with range `width`."""
-    sample = np.asarray(sample, dtype=np.float64).ravel()
-    gap = abs(float(sample.mean()) - mean0)
-    n = sample.size
-    pvalue = min(1.0, 2 * math.exp(-2 * n * (gap / width) ** 2))
-    return Decision(gap, pvalue, bool(gap > hoeffding_epsilon(n, width, alpha)), "Hoeffding mean test")
+def ks_test(sample: np.ndarray, cdf, alpha: float) -> Decision:
+    """Exact one-sample Kolmogorov-Smirnov test of H0: the sample's law has CDF `cdf`."""
+    n = np.asarray(sample).size
+    distance = ks_distance(sample, cdf)
+    pvalue = float(sps.kstwo.sf(distance, n))
+    return Decision(distance, pvalue, bool(distance > ks_critical_value(n, alpha)), "exact Kolmogorov-Smirnov test")

@@ -32,7 +32,15 @@ from scipy import stats as sps
 from impls.numpy_ref.noise import SELU_ALPHA_PRIME
 from impls.protocol import load_target
 from regverify import budget, stats
-from regverify.assertions import as_numpy, assert_binomial, assert_close, assert_exact, assert_raises_invalid
+from regverify.assertions import (
+    as_numpy,
+    assert_binomial,
+    assert_close,
+    assert_distribution,
+    assert_exact,
+    assert_raises_invalid,
+    assert_variance,
+)
 from tests.strategies import SEEDS, Case, case_values, dropout_cases, gradient_shapes, open_probabilities, probabilities
 
 STATISTICAL_DTYPES = ("float32", "float64")
@@ -141,13 +149,8 @@ def test_gaussian_dropout_noise_variance_is_p_over_1_minus_p(target, device, dty
     n = stats.variance_sample_size(test_design)
     case = sized(case, (n,))
     _, result = call(target, GAUSSIAN, case, device, dtype)
-    noise = as_numpy(result.mask).astype(np.float64)
-    budget.spend()
-    decision = stats.variance_test(noise, p / (1 - p), test_design.alpha)
-    assert not decision.reject, (
-        f"{target.name}.{GAUSSIAN}(p={p}) noise variance {noise.var(ddof=1):.5g}, but should be p/(1-p) = "
-        f"{p / (1 - p):.5g} [{decision.method}, p-value {decision.pvalue:.2g} ≤ α; {test_design.describe(n)}]. "
-        f"{case.replay(target, GAUSSIAN, device, dtype)}")
+    assert_variance(result.mask, p / (1 - p), test_design, what=f"{target.name}.{GAUSSIAN}(p={p}) noise",
+                    replay=case.replay(target, GAUSSIAN, device, dtype))
 
 
 # ================================================================ spatial (channel) dropout
@@ -298,7 +301,7 @@ def test_alpha_dropout_is_the_affine_selu_map_on_its_mask_and_eval_is_the_identi
 
 def mixed_ks_distance(sample: np.ndarray, atom: float, weight: float, continuous_cdf) -> float:
     """sup_t |F_n(t) - F(t)| for F = weight·1{t ≥ atom} + (1-weight)·G, G continuous: evaluated at both
-    one-sided limits of every sample point (the DKW bound holds for any F, with atoms too)."""
+    one-sided limits of every sample point (the KS level holds for any F, with atoms too)."""
     xs = np.sort(sample)
     n = xs.size
     base = (1.0 - weight) * continuous_cdf(xs)
@@ -314,13 +317,13 @@ def mixed_ks_distance(sample: np.ndarray, atom: float, weight: float, continuous
 @given(case=dropout_cases(p=open_probabilities))
 def test_alpha_dropout_keeps_standard_normal_inputs_at_mean_0_and_variance_1(target, operation, device, dtype, case):
     """For x ~ N(0, 1) the output must have the law (1-p)·N(b, a²) + p·δ(a·α'+b), whose mean is 0 and variance 1.
-    DKW test on the outputs alone: a CDF distance of 0.05 (a wrong drop rate by 0.05, a missing affine
+    Exact KS test on the outputs alone: a CDF distance of 0.05 (a wrong drop rate by 0.05, a missing affine
     correction unless p is tiny) is caught with power 0.999. Outputs within 8·eps·S of the atom are read as
     the atom (the target rounds a·α'+b with ≤ 4 roundings of terms ≤ S); a kept output lands there with
     probability ≤ 0.4·16·eps·S/a < 1e-5 in float32, moving the empirical CDF by far less than the band."""
     p = case.params["p"]
     test_design = design(0.05)
-    n = stats.dkw_sample_size(test_design)
+    n = stats.ks_sample_size(test_design)
     case = sized(case, (n, 1))
     _, result = call(target, operation, case, device, dtype, values=normal_values(case.data_seed, case.shape))
     a, b, dropped = alpha_constants(p)
@@ -328,12 +331,10 @@ def test_alpha_dropout_keeps_standard_normal_inputs_at_mean_0_and_variance_1(tar
     snap = 8 * eps(dtype) * (abs(dropped) + abs(b) + a)
     out = np.where(np.abs(out - dropped) <= snap, dropped, out)
     distance = mixed_ks_distance(out, dropped, p, lambda t: sps.norm.cdf((t - b) / a))
-    budget.spend()
-    bound = stats.dkw_epsilon(n, test_design.alpha)
-    assert distance <= bound, (
-        f"{target.name}.{operation}(p={p}) on N(0,1): mean {out.mean():.4f}, variance {out.var():.4f} (should be 0, 1); "
-        f"KS distance to (1-p)N(b,a²)+pδ(aα'+b) = {distance:.4f} > DKW band {bound:.4f} [{test_design.describe(n)}]. "
-        f"{case.replay(target, operation, device, dtype)}")
+    assert_distribution(distance, n, test_design, law="(1-p)N(b,a²)+pδ(aα'+b)",
+                        what=f"{target.name}.{operation}(p={p}) on N(0,1): mean {out.mean():.4f}, variance "
+                             f"{out.var():.4f} (should be 0, 1)",
+                        replay=case.replay(target, operation, device, dtype))
 
 
 # ================================================================ DropConnect
@@ -405,25 +406,33 @@ def test_dropconnect_weight_keep_count_is_binomial_with_keep_probability_1_minus
 @pytest.mark.claims("DROPCONNECT.DROP_PROB")
 @given(case=dropout_cases(p=open_probabilities))
 def test_dropconnect_training_output_has_the_eval_output_as_mean(target, device, dtype, case):
-    """n identical weight rows w and one input x with x_i·w_i > 0: the n outputs Σ_i x_i w_i M_ji are i.i.d. in
-    [0, S], S = Σ_i x_i w_i, with mean (1-p)S = the eval output. Hoeffding test: a mean off by 0.1·S (eval
-    without the (1-p) factor, or 1/(1-p) training scaling, whenever p ≥ 0.1) is caught with power 0.999."""
+    """n identical one-weight rows w and one input x, x·w = s > 0: each training output is the two-point
+    variable c·M_j (c = s for a correct target), whose mean must be the eval output (1-p)s. Read from the outputs
+    alone: every nonzero output must be the same value c (one product: within 4 roundings), and the number of
+    nonzero outputs is tested exactly as Binomial(n, eval/c), i.e. mean = eval. A mean off by 0.1·c (eval
+    without the (1-p) factor; 1/(1-p) training scaling whenever p(1-p) ≥ 0.1) is caught with power 0.999."""
     p = case.params["p"]
     rng = np.random.default_rng(case.data_seed)
-    x, w = rng.uniform(0.5, 2.0, (1, 3)), rng.uniform(0.5, 2.0, 3)
-    width = float((x[0] * w).sum())
-    test_design = design(0.1 * width)
-    n = stats.hoeffding_sample_size(width, test_design)
+    x, w = rng.uniform(0.5, 2.0, (1, 1)), rng.uniform(0.5, 2.0, 1)
+    test_design = design(0.1)
+    n = stats.binomial_sample_size(1.0 - p, test_design)
     arrays = (x, np.tile(w, (n, 1)), np.zeros(n))
-    _, train = dropconnect_call(target, sized(case, (1, 3, n)), device, dtype, arrays)
-    _, evaluation = dropconnect_call(target, sized(case, (1, 3, n)), device, dtype, arrays, training=False)
+    _, train = dropconnect_call(target, sized(case, (1, 1, n)), device, dtype, arrays)
+    _, evaluation = dropconnect_call(target, sized(case, (1, 1, n)), device, dtype, arrays, training=False)
     eval_out = float(as_numpy(evaluation.out).astype(np.float64).mean())
-    budget.spend()
-    decision = stats.hoeffding_mean_test(as_numpy(train.out).astype(np.float64), eval_out, width, test_design.alpha)
-    assert not decision.reject, (
-        f"{target.name}.{DROPCONNECT}(p={p}) mean training output {decision.statistic + eval_out:.5g} vs eval output "
-        f"{eval_out:.5g} (gap {decision.statistic:.3g}) [{decision.method}, {test_design.describe(n)}]. "
-        f"[{case.describe()}]")
+    out = as_numpy(train.out).astype(np.float64).ravel()
+    kept = out[out != 0]
+    c = float(kept.max()) if kept.size else float(x[0, 0] * w[0])
+    replay = f"[{case.describe()}]"
+    assert kept.size == 0 or kept.min() >= c * (1 - 4 * eps(dtype)), (
+        f"{target.name}.{DROPCONNECT}(p={p}) one-weight training outputs take values {kept.min():.6g}..{c:.6g}, "
+        f"but should be 0 or one value [x·w = {float(x[0, 0] * w[0]):.6g}, 4 roundings]. {replay}")
+    assert 0 <= eval_out <= c, (
+        f"{target.name}.{DROPCONNECT}(p={p}) eval output {eval_out:.6g} cannot be the mean of outputs in {{0, {c:.6g}}} "
+        f"[x·w = {float(x[0, 0] * w[0]):.6g}]. {replay}")
+    assert_binomial(kept.size, n, eval_out / c, test_design,
+                    what=f"{target.name}.{DROPCONNECT}(p={p}) mean training output {out.mean():.5g} vs eval output "
+                         f"{eval_out:.5g}; #(output ≠ 0)", replay=replay)
 
 
 @pytest.mark.operation(DROPCONNECT)
@@ -682,11 +691,7 @@ def test_gaussian_noise_is_centred_with_variance_sigma_squared(target, device, d
     assert_binomial(int((signs > 0).sum()), int((signs != 0).sum()), 0.5, sign_design,
                     what=f"{target.name}.{NOISE}(σ={sigma}) noise mean {noise.mean():.4f} (should be 0); #(ε > 0)",
                     replay=replay)
-    budget.spend()
-    decision = stats.variance_test(noise, sigma**2, variance_design.alpha)
-    assert not decision.reject, (
-        f"{target.name}.{NOISE}(σ={sigma}) noise variance {noise.var(ddof=1):.5g}, but should be σ² = {sigma**2:.5g} "
-        f"[{decision.method}, p-value {decision.pvalue:.2g}; {variance_design.describe(n)}]. {replay}")
+    assert_variance(noise, sigma**2, variance_design, what=f"{target.name}.{NOISE}(σ={sigma}) noise", replay=replay)
 
 
 # ================================================================ attention dropout

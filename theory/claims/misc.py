@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 from scipy.stats import norm
 
-from regverify.stats import Design, dkw_sample_size, dkw_test
+from regverify.stats import Design, ks_sample_size, ks_test
 from theory.evidence import by_convention, design_numbers, identity, not_checkable, sym_equal
 from theory.lectures import MODULE2, NOTES004, WEEK6
 from theory.ledger import Evidence, Source, Verdict, claim
@@ -37,7 +37,7 @@ def _truth(x):
     "noise; simulated least-squares fits reproduce the sum.",
     formal="E[(y₀ − f̂(x₀))²] = (E f̂(x₀) − f(x₀))² + Var f̂(x₀) + σ²",
     convention="fixed design, Gaussian noise σ = 0.3, straight-line fit to a parabola at x₀ = 0 (so the bias is non-zero); "
-    "y₀ − f̂(x₀) ~ N(−bias, σ² + var) tested with a DKW band",
+    "y₀ − f̂(x₀) ~ N(−bias, σ² + var) tested with an exact Kolmogorov-Smirnov test",
     topic=TOPIC,
 )
 def _bv() -> Evidence:
@@ -48,13 +48,13 @@ def _bv() -> Evidence:
     bias = float(s @ _truth(xs) - _truth(x0))
     var = float(sigma**2 * s @ s)
     design = Design(alpha=1e-6, power=0.99, delta=0.05)
-    n = dkw_sample_size(design)
+    n = ks_sample_size(design)
     rng = np.random.default_rng(26)
     Y = _truth(xs)[None, :] + sigma * rng.normal(size=(n, xs.size))
     y0 = _truth(x0) + sigma * rng.normal(size=n)
     err = y0 - Y @ s
     scale = np.sqrt(sigma**2 + var)
-    decision = dkw_test(err, lambda v: norm.cdf(v, loc=-bias, scale=scale), design.alpha)
+    decision = ks_test(err, lambda v: norm.cdf(v, loc=-bias, scale=scale), design.alpha)
     predicted = bias**2 + var + sigma**2
     measured = float(np.mean(err**2))
     return Evidence(
