@@ -64,8 +64,7 @@ def assert_binomial(k: int, n: int, rate: float, design: stats.Design, *, what: 
     """Exact two-sided test that k ~ Binomial(n, rate); spends one check of the suite budget."""
     __tracebackhide__ = True
     budget.spend()
-    budget.record_design(what.split("(")[0], "exact binomial", int(n),
-                         minimum=lambda: stats.binomial_minimum_sample_size(rate, design))
+    budget.record_design(what.split("(")[0], stats.BINOMIAL, n, design, rate)
     decision = stats.binomial_test(int(k), int(n), rate, design.alpha)
     if decision.reject:
         raise AssertionError(
@@ -81,8 +80,7 @@ def assert_variance(sample: Any, variance: float, design: stats.Design, *, what:
     __tracebackhide__ = True
     values = as_numpy(sample).astype(np.float64).ravel()
     budget.spend()
-    budget.record_design(what.split("(")[0], "exact χ² variance", values.size,
-                         minimum=lambda: stats.variance_sample_size(design))
+    budget.record_design(what.split("(")[0], stats.VARIANCE, values.size, design)
     decision = stats.variance_test(values, variance, design.alpha)
     if decision.reject:
         raise AssertionError(
@@ -99,8 +97,7 @@ def assert_distribution(distance: float, n: int, design: stats.Design, *, law: s
     a law with atoms). Spends one check of the suite budget."""
     __tracebackhide__ = True
     budget.spend()
-    budget.record_design(what.split("(")[0], "exact Kolmogorov-Smirnov", int(n),
-                         minimum=lambda: stats.distribution_minimum_sample_size(design))
+    budget.record_design(what.split("(")[0], stats.KOLMOGOROV_SMIRNOV, n, design)
     critical = stats.ks_critical_value(int(n), design.alpha)
     if distance > critical:
         raise AssertionError(

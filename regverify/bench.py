@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch.utils import benchmark
 
+from regverify import stats
 from regverify.runner import REPO_ROOT, read_reportlog
 
 SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)
@@ -222,7 +223,8 @@ def efficiency(designs: list[dict]) -> list[dict]:
     """Per random property: drawn n over the smallest n an exact test needs for the same design."""
     grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
     for d in designs:
-        grouped[(d["what"], d["method"])].append(d["n"] / d["minimum"])
+        design = stats.Design(d["alpha"], d["power"], d["delta"])
+        grouped[(d["what"], d["method"])].append(d["n"] / stats.minimum_sample_size(d["method"], design, d["rate"]))
     return [{"what": w, "method": m, "checks": len(r), "max_ratio": max(r), "mean_ratio": sum(r) / len(r)}
             for (w, m), r in sorted(grouped.items())]
 

@@ -7,9 +7,7 @@ allocation the per-check α was computed from (a union bound then no longer cove
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from regverify.stats import RANDOM_CHECK_ALLOCATION, SUITE_FALSE_FAILURE_BUDGET, alpha_per_check
+from regverify.stats import RANDOM_CHECK_ALLOCATION, SUITE_FALSE_FAILURE_BUDGET, Design, alpha_per_check
 
 SUITE_BUDGET = SUITE_FALSE_FAILURE_BUDGET
 _state: dict = {"multiplier": 1.0, "checks": 0, "designs": []}
@@ -34,18 +32,15 @@ def spend(checks: int = 1) -> None:
     _state["checks"] += checks
 
 
-def record_design(what: str, method: str, n: int, *, minimum: int | Callable[[], int]) -> None:
-    """Note a check's sample size n and the smallest n an exact test needs for the same (α, power, δ).
-
-    `minimum` may be a function: it is only evaluated when the designs are written out (regverify
-    bench), since some minima cost a bisection.
-    """
-    _state["designs"].append({"what": what, "method": method, "n": n, "minimum": minimum})
+def record_design(what: str, method: str, n: int, design: Design, rate: float | None = None) -> None:
+    """Note a check's sample size n, its test and design; `regverify bench` divides n by
+    stats.minimum_sample_size(method, design, rate), outside the timed run."""
+    _state["designs"].append({"what": what, "method": method, "n": int(n), "alpha": design.alpha,
+                              "power": design.power, "delta": design.delta, "rate": rate})
 
 
 def designs() -> list[dict]:
-    """The recorded designs, minima evaluated."""
-    return [{**d, "minimum": d["minimum"]() if callable(d["minimum"]) else d["minimum"]} for d in _state["designs"]]
+    return list(_state["designs"])
 
 
 def designs_recorded() -> int:

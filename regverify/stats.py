@@ -317,3 +317,21 @@ def ks_test(sample: np.ndarray, cdf, alpha: float) -> Decision:
     distance = ks_distance(sample, cdf)
     pvalue = float(sps.kstwo.sf(distance, n))
     return Decision(distance, pvalue, bool(distance > ks_critical_value(n, alpha)), "exact Kolmogorov-Smirnov test")
+
+
+# ---------------------------------------------------------------- efficiency yardstick
+
+BINOMIAL, VARIANCE, KOLMOGOROV_SMIRNOV = "exact binomial", "exact χ² variance", "exact Kolmogorov-Smirnov"
+
+
+def minimum_sample_size(method: str, design: Design, rate: float | None = None) -> int:
+    """The smallest n at which an exact test reaches design.power against design.delta at design.alpha:
+    the yardstick a check's drawn n is divided by (regverify bench)."""
+    if method == BINOMIAL:
+        return binomial_minimum_sample_size(rate, design)
+    if method == VARIANCE:
+        return variance_sample_size(design)
+    if method == KOLMOGOROV_SMIRNOV:
+        return distribution_minimum_sample_size(design)
+    raise ValueError(f"minimum_sample_size: method must be one of {BINOMIAL!r}, {VARIANCE!r}, "
+                     f"{KOLMOGOROV_SMIRNOV!r}, got {method!r}")

@@ -234,12 +234,12 @@ def test_mixing_is_deterministic_under_a_fixed_seed(target, operation, device, d
 
 @functools.cache
 def beta_design(alpha: float) -> tuple[stats.Design, int]:
-    """Detect λ ~ Beta(α', α') for α' = α/2 or 2α with power 0.99: δ is the smaller sup-distance of their
+    """Detect λ ~ Beta(α', α') for α' = α/2 or 2α with power 0.999: δ is the smaller sup-distance of their
     CDFs to Beta(α, α)'s, taken on a 10⁵-point grid (a grid max ≤ the true sup, so n errs on the large side)."""
     grid = np.linspace(0.0, 1.0, 100_001)
     null = sps.beta.cdf(grid, alpha, alpha)
     delta = min(float(np.abs(sps.beta.cdf(grid, a, a) - null).max()) for a in (alpha / 2, 2 * alpha))
-    design = stats.Design(alpha=budget.alpha(), power=0.99, delta=delta)
+    design = stats.Design(alpha=budget.alpha(), power=0.999, delta=delta)
     return design, stats.ks_sample_size(design)
 
 
