@@ -43,8 +43,11 @@ def designs() -> list[dict]:
     return list(_state["designs"])
 
 
-def designs_recorded() -> int:
-    return len(_state["designs"])
+def absorb(checks: int, designs: list[dict]) -> None:
+    """Add a pytest-xdist worker's checks and designs to this (the controller's) session: the
+    allocation bounds the whole run, not each worker."""
+    _state["checks"] += checks
+    _state["designs"].extend(designs)
 
 
 def checks_made() -> int:

@@ -272,7 +272,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     )
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist controller: a worker finished; count its random checks with the run's."""
+    output = getattr(node, "workeroutput", None) or {}
+    budget.absorb(output.get("regverify_checks", 0), output.get("regverify_designs", []))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller adds up and judges the whole run
+        workeroutput["regverify_checks"] = budget.checks_made()
+        workeroutput["regverify_designs"] = budget.designs()
+        return
     designs_out = os.environ.get("REGVERIFY_DESIGNS_OUT")
     if designs_out:  # for `regverify bench`: every random check's n and design
         import json

@@ -6,6 +6,7 @@ from regverify.plugin import load_default_profile
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "end_to_end(name): the test waits for this subprocess run (tests/test_cli.py)")
     load_default_profile(config)
 
 
@@ -15,3 +16,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # The suite's tensors are small: a second intra-op thread costs more in hand-off than it saves,
     # and under pytest-xdist every worker would oversubscribe the cores.
     torch.set_num_threads(1)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The end-to-end CLI runs are subprocesses: start the selected ones now so they overlap with the rest
+    # of the suite on the other core (each test waits for its own). Not under pytest-xdist, where every
+    # worker collects everything but only one runs a given test: there a test starts its run on first use.
+    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
+        return
+    names = [m.args[0] for item in session.items for m in item.iter_markers("end_to_end")]
+    if names:
+        from tests.test_cli import start_end_to_end_runs
+
+        start_end_to_end_runs(names)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    import sys
+
+    if "tests.test_cli" in sys.modules:
+        sys.modules["tests.test_cli"].stop_end_to_end_runs()

@@ -1,15 +1,21 @@
 """The regverify command and the --impl option, as a user runs them.
 
-The three runs of the suite are subprocesses with real exit codes. The checks that stop before any
-suite runs (argument errors, help) call the same entry point in-process: a subprocess would spend
-~1 s importing torch for each of them.
+The three runs of the suite are subprocesses with real exit codes. They are started together, in the
+background, as soon as collection finishes (tests/conftest.py), so on a 2-core machine they run beside
+the rest of the suite instead of adding ~13 s to it; each test waits for its own run. The checks that
+stop before any suite runs (argument errors, help) call the same entry point in-process: a
+subprocess would spend ~1 s importing torch for each of them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,12 +23,63 @@ import pytest
 from regverify.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+REGVERIFY = [sys.executable, "-m", "regverify.cli"]
+OUT = "{out}"  # replaced by the run's own report folder
+
+#: name -> command line of each end-to-end run.
+END_TO_END = {
+    "check_minimal": [*REGVERIFY, "check", "impls.examples.minimal_dropout", "--only", "dropout",
+                      "-k", "not standard and (survivors or keep_count or rejects)", "--device", "cpu", "--out", OUT],
+    "check_unscaled": [*REGVERIFY, "check", "impls.examples.unscaled_dropout", "--only", "dropout", "-k", "survivors",
+                       "--device", "cpu", "--out", OUT],
+    "pytest_impl": [sys.executable, "-m", "pytest", "tests/test_dropout.py", "--impl", "impls.examples.unscaled_dropout",
+                    "--device", "cpu", "-k", "survivors and float64", "-q", "-p", "no:cacheprovider"],
+}
 
 
-def regverify(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+@dataclass
+class Run:
+    process: subprocess.Popen
+    scratch: Path
+
+    @property
+    def reports(self) -> Path:
+        return self.scratch / "reports"
+
+
+_runs: dict[str, Run] = {}
+
+
+def start_end_to_end_runs(names: Iterable[str] = END_TO_END) -> None:
+    """Start the named runs not yet started; output goes to files (a full pipe would stall a run)."""
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "regverify.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    for name in names:
+        if name in _runs:
+            continue
+        scratch = Path(tempfile.mkdtemp(prefix=f"regverify-{name}-"))
+        command = [str(scratch / "reports") if arg == OUT else arg for arg in END_TO_END[name]]
+        with (scratch / "stdout").open("w") as stdout, (scratch / "stderr").open("w") as stderr:
+            process = subprocess.Popen(command, cwd=REPO, env=env, stdout=stdout, stderr=stderr, text=True)
+        _runs[name] = Run(process, scratch)
+
+
+def stop_end_to_end_runs() -> None:
+    """At session end: stop runs whose test never waited for them (an interrupted session), remove files."""
+    for run in _runs.values():
+        if run.process.poll() is None:
+            run.process.kill()
+            run.process.wait()
+        shutil.rmtree(run.scratch, ignore_errors=True)
+    _runs.clear()
+
+
+def finished(name: str) -> tuple[subprocess.CompletedProcess, Run]:
+    start_end_to_end_runs([name])
+    run = _runs[name]
+    code = run.process.wait(timeout=600)
+    result = subprocess.CompletedProcess(END_TO_END[name], code, (run.scratch / "stdout").read_text(),
+                                         (run.scratch / "stderr").read_text())
+    return result, run
 
 
 def regverify_in_process(*args: str, capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
@@ -34,18 +91,17 @@ def regverify_in_process(*args: str, capsys: pytest.CaptureFixture) -> tuple[int
     return code, captured.out, captured.err
 
 
-def test_check_accepts_the_minimal_example_module(tmp_path):
-    result = regverify("check", "impls.examples.minimal_dropout", "--only", "dropout", "-k", "not standard and (survivors or keep_count or rejects)",
-                       "--device", "cpu", "--out", str(tmp_path))
+@pytest.mark.end_to_end("check_minimal")
+def test_check_accepts_the_minimal_example_module():
+    result, run = finished("check_minimal")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 failed" in result.stderr
-    assert list(tmp_path.glob("check-*.md")), "check wrote no report"
+    assert list(run.reports.glob("check-*.md")), "check wrote no report"
 
 
-def test_check_rejects_the_unscaled_example_and_names_the_property(tmp_path):
-    result = regverify("check", "impls.examples.unscaled_dropout", "--only", "dropout", "-k", "survivors",
-                       "--device", "cpu",
-                       "--out", str(tmp_path))
+@pytest.mark.end_to_end("check_unscaled")
+def test_check_rejects_the_unscaled_example_and_names_the_property():
+    result, _ = finished("check_unscaled")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAILED test_dropout_survivors_carry_the_training_scale" in result.stderr
     assert "seed" in result.stderr or "generator(" in result.stderr, "failure should show how to replay it"
@@ -78,12 +134,9 @@ def test_a_module_that_fails_to_import_is_reported_in_one_line(tmp_path, monkeyp
     assert "Traceback" not in err
 
 
+@pytest.mark.end_to_end("pytest_impl")
 def test_pytest_impl_option_runs_the_suite_against_a_user_module():
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/test_dropout.py", "--impl", "impls.examples.unscaled_dropout",
-         "--device", "cpu", "-k", "survivors and float64", "-q", "-p", "no:cacheprovider"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-    )
+    result, _ = finished("pytest_impl")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "test_dropout_survivors_carry_the_training_scale" in result.stdout
     assert "regverify: reproduce" in result.stdout
