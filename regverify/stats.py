@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +74,22 @@ def _check_fraction(name: str, value: float, *, closed: bool) -> None:
     if not (low_ok and high_ok):
         bounds = "[0, 1]" if closed else "(0, 1)"
         raise ValueError(f"{name} must be in {bounds}, got {value!r}")
+
+
+def smallest_powerful_n(powerful: Callable[[int], bool], *, start: int, low: int, grow: float = 2.0) -> int:
+    """The n every sample-size function returns: grow `start` until powerful(n), then bisect down to
+    `low`. Exact powers are saw-tooth in n, so this is a smallest n within one tooth (see
+    binomial_minimum_sample_size for the scan that removes that slack)."""
+    high = start
+    while not powerful(high):
+        low, high = high + 1, math.ceil(high * grow)
+    while low < high:
+        mid = (low + high) // 2
+        if powerful(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return high
 
 
 # ---------------------------------------------------------------- binomial (exact, equal-tailed)
@@ -155,17 +172,7 @@ def binomial_sample_size(p0: float, design: Design) -> int:
 
     z = sps.norm.isf(design.alpha / 2) + sps.norm.isf(1 - design.power)
     spread = max(math.sqrt(p0 * (1 - p0)), math.sqrt(max(p * (1 - p) for p in alternatives)))
-    high = max(8, math.ceil(2 * (z * spread / design.delta) ** 2))
-    while not powerful(high):
-        high *= 2
-    low = 1
-    while low < high:
-        mid = (low + high) // 2
-        if powerful(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return high
+    return smallest_powerful_n(powerful, start=max(8, math.ceil(2 * (z * spread / design.delta) ** 2)), low=1)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -226,17 +233,7 @@ def variance_sample_size(design: Design) -> int:
     def powerful(n: int) -> bool:
         return all(variance_power(n, r, design.alpha) >= design.power for r in ratios)
 
-    high = 8
-    while not powerful(high):
-        high *= 2
-    low = 2
-    while low < high:
-        mid = (low + high) // 2
-        if powerful(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return high
+    return smallest_powerful_n(powerful, start=8, low=2)
 
 
 # ---------------------------------------------------------------- distributions (exact Kolmogorov-Smirnov)
@@ -283,17 +280,8 @@ def ks_sample_size(design: Design) -> int:
 
     # Start near the normal approximation (critical value ~ sqrt(ln(2/α)/(2n)), binomial sd ≤ 1/2).
     root = math.sqrt(math.log(2 / design.alpha) / 2) + 0.5 * float(sps.norm.isf(1 - design.power))
-    high = max(16, math.ceil((root / design.delta) ** 2))
-    while not powerful(high):
-        high = math.ceil(high * 1.1)
-    low = int(high * 0.9)
-    while low < high:
-        mid = (low + high) // 2
-        if powerful(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return high
+    start = max(16, math.ceil((root / design.delta) ** 2))
+    return smallest_powerful_n(powerful, start=start, low=int(0.9 * start), grow=1.1)
 
 
 def distribution_minimum_sample_size(design: Design) -> int:
