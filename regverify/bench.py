@@ -11,6 +11,7 @@ Timings use torch.utils.benchmark (it synchronizes CUDA and picks repetition cou
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +37,25 @@ SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)
 # ---------------------------------------------------------------- memory
 
 
+@contextlib.contextmanager
+def _stderr_to_devnull() -> Iterator[None]:
+    """The CPU profiler's C++ side prints two lines to file descriptor 2 per start and stop; no
+    environment variable silences them (KINETO_LOG_LEVEL, TORCH_CPP_LOG_LEVEL tried)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _peak_memory(run: Callable[[], object], device: str) -> int:
-    """Extra memory one call needs: the CUDA allocator's peak on a GPU; on the CPU, tracemalloc's peak
-    for NumPy plus the bytes torch's CPU allocator hands out during the call (torch.profiler)."""
+    """Extra memory one call needs: the CUDA allocator's peak on a GPU. On the CPU, where torch keeps no
+    peak statistics, an upper bound: tracemalloc's peak for NumPy plus every byte torch's CPU allocator
+    hands out during the call (torch.profiler), as if nothing were freed before the call ends."""
     if device.startswith("cuda"):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -50,11 +67,11 @@ def _peak_memory(run: Callable[[], object], device: str) -> int:
 
     from torch.profiler import ProfilerActivity, profile
 
-    tracemalloc.start()
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    with _stderr_to_devnull(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        tracemalloc.start()  # inside: the profiler's own start-up allocations are not the call's
         run()
-    _, numpy_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+        _, numpy_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     torch_allocated = sum(max(0, e.self_cpu_memory_usage) for e in prof.key_averages())
     return numpy_peak + torch_allocated
 
@@ -302,8 +319,9 @@ def markdown(data: dict) -> str:
     if speed:
         lines += [f"## Implementation speed ({speed['when']})", "",
                   "Median time per call (float32); ratio = target ÷ torch-native on the same device (target: torch "
-                  "reference ≤ 1.5 at ≥ 10⁶ elements). Peak = extra memory during one call (CUDA allocator peak, or "
-                  "tracemalloc + torch's CPU allocator on the CPU).",
+                  "reference ≤ 1.5 at ≥ 10⁶ elements). Peak = extra memory one call needs: the CUDA allocator's peak; "
+                  "on the CPU an upper bound, every byte torch's CPU allocator hands out during the call (torch.profiler) "
+                  "plus NumPy's tracemalloc peak.",
                   "", "| operation | pass | device | elements | target | time (ms) | native (ms) | ratio | peak MiB | native peak MiB |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for r in speed["rows"]:
