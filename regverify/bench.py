@@ -172,9 +172,18 @@ CASES: dict[str, Callable] = {
 }
 
 
-def _time(run: Callable[[], object]) -> float:
-    timer = benchmark.Timer(stmt="run()", globals={"run": run})
-    return timer.blocked_autorange(min_run_time=0.2).median
+ROUNDS = 3
+
+
+def _times(runs: list[Callable[[], object]], rounds: int = ROUNDS) -> list[float]:
+    """Seconds per call of each run: the smallest of `rounds` medians, the runs interleaved round by
+    round, so that a burst of load on a shared machine hits one round of every run, not one run."""
+    best = [float("inf")] * len(runs)
+    for _ in range(rounds):
+        for i, run in enumerate(runs):
+            timer = benchmark.Timer(stmt="run()", globals={"run": run})
+            best[i] = min(best[i], timer.blocked_autorange(min_run_time=0.1).median)
+    return best
 
 
 def implementation_speed(devices: list[str], sizes=SIZES) -> list[dict]:
@@ -189,12 +198,12 @@ def implementation_speed(devices: list[str], sizes=SIZES) -> list[dict]:
             for size in sizes:
                 for backward in (False, True):
                     native = build(torch_native, "torch", size, device, backward)
-                    native_s, native_mem = _time(native), _peak_memory(native, device)
                     pairs = [("torch", build(torch_ref, "torch", size, device, backward))]
                     if device == "cpu":
                         pairs.append(("numpy", build(numpy_ref, "numpy", size, device, backward)))
-                    for name, run in pairs:
-                        seconds = _time(run)
+                    native_s, *target_s = _times([native] + [run for _, run in pairs])
+                    native_mem = _peak_memory(native, device)
+                    for (name, run), seconds in zip(pairs, target_s, strict=True):
                         rows.append({
                             "operation": operation, "pass": "forward+backward" if backward else "forward",
                             "device": device, "size": size, "target": name, "seconds": seconds,
@@ -318,7 +327,7 @@ def markdown(data: dict) -> str:
     speed = data.get("speed")
     if speed:
         lines += [f"## Implementation speed ({speed['when']})", "",
-                  "Median time per call (float32); ratio = target ÷ torch-native on the same device (target: torch "
+                  "Time per call (float32): the smallest of 3 medians, target and native interleaved round by round; ratio = target ÷ torch-native on the same device (target: torch "
                   "reference ≤ 1.5 at ≥ 10⁶ elements). Peak = extra memory one call needs: the CUDA allocator's peak; "
                   "on the CPU an upper bound, every byte torch's CPU allocator hands out during the call (torch.profiler) "
                   "plus NumPy's tracemalloc peak.",
