@@ -109,7 +109,7 @@ def _spectral() -> Evidence:
     return Evidence(
         Verdict.HOLDS if ok else Verdict.FAILS,
         "symbolic",
-        f"σ_max(W/σ_max) = 1 exactly; torch spectral_norm gives σ = 1 − {1 - torch_sigma:.1e}",
+        f"σ_max(W/σ_max) = 1 exactly; torch spectral_norm gives σ with |σ − 1| = {torch_err:.1e}",
         f"SymPy on W = {Wm.tolist()}: σ_max = {sp.nsimplify(smax)}. torch parametrization with 50 power "
         f"iterations × 5 calls: σ_max of the normalised weight = {torch_sigma!r}.",
         {"torch_sigma_error": torch_err},
