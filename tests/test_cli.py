@@ -114,6 +114,7 @@ def test_check_rejects_the_unscaled_example_and_names_the_property():
         (["check", "impls.examples", "--device", "tpu"], "unknown device 'tpu'"),
         (["report", "--out", "/proc/regverify-cannot-write"], "cannot write reports"),
         (["check", "impls.protocol"], "BACKEND must be one of"),
+        (["bench", "--parts", "suite,nope"], "--parts must be from suite, speed, report, thorough, got 'suite,nope'"),
     ],
 )
 def test_user_errors_are_one_clear_line_not_a_traceback(args, expected, capsys):
@@ -142,7 +143,7 @@ def test_pytest_impl_option_runs_the_suite_against_a_user_module():
     assert "regverify: reproduce" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["report", "check", "claims"])
+@pytest.mark.parametrize("command", ["report", "check", "claims", "bench"])
 def test_every_subcommand_help_shows_an_example(command, capsys):
     code, out, _ = regverify_in_process(command, "--help", capsys=capsys)
     assert code == 0
