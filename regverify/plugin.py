@@ -67,7 +67,9 @@ def _cache_hypothesis_digests() -> None:
         return
     digests: dict = {}
 
-    def function_digest(function) -> bytes:
+    def function_digest(function, *args, **kwargs) -> bytes:
+        if args or kwargs:  # a signature this cache was not written for: no caching
+            return original(function, *args, **kwargs)
         key = (function, getattr(function, "_hypothesis_internal_add_digest", None))
         try:
             return digests[key]

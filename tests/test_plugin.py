@@ -42,9 +42,27 @@ def test_the_controller_adds_every_worker_checks_to_its_own(saved_budget):
 
 
 def test_the_controller_fails_the_run_when_the_workers_together_exceed_the_allocation(saved_budget, capsys):
-    plugin.pytest_testnodedown(SimpleNamespace(workeroutput={"regverify_checks": budget.allocation(),
+    one_too_many = budget.allocation() - budget.checks_made() + 1
+    plugin.pytest_testnodedown(SimpleNamespace(workeroutput={"regverify_checks": one_too_many,
                                                              "regverify_designs": []}), None)
     session = SimpleNamespace(config=SimpleNamespace(), exitstatus=0)
     plugin.pytest_sessionfinish(session, 0)
     assert session.exitstatus == pytest.ExitCode.TESTS_FAILED
     assert "exceed the allocation" in capsys.readouterr().out
+
+
+def test_the_hypothesis_digest_cache_returns_what_hypothesis_computes_per_parametrized_case():
+    from hypothesis import core
+    from hypothesis.internal.reflection import function_digest as uncached
+
+    def property_under_test(x):
+        return x
+
+    digests = []
+    for case in (None, b"tests/t.py::p[a]", b"tests/t.py::p[b]"):
+        if case is not None:
+            property_under_test._hypothesis_internal_add_digest = case
+        first, again = core.function_digest(property_under_test), core.function_digest(property_under_test)
+        assert first == again == uncached(property_under_test), f"cached digest differs from Hypothesis' for {case!r}"
+        digests.append(first)
+    assert len(set(digests)) == 3, "parametrized cases must keep distinct digests (seeds and database keys)"
