@@ -274,7 +274,7 @@ def ks_power_lower_bound(n: int, design: Design, *, spacing: float | None = None
 def ks_sample_size(design: Design) -> int:
     """Smallest n whose power lower bound reaches design.power (bisection on n)."""
     def powerful(n: int) -> bool:
-        # A coarse grid's minimum is ≥ the fine one: failing there settles it without the fine grid.
+        # One q0 where the bound falls short settles it: try a coarse grid before the fine one.
         return (ks_power_lower_bound(n, design, spacing=1e-3) >= design.power
                 and ks_power_lower_bound(n, design) >= design.power)
 
