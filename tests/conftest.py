@@ -18,6 +18,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     torch.set_num_threads(1)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    # Tests that wait for an end-to-end run go last (stable sort: the rest keep their order), so the runs
+    # started below have the whole suite's time to finish on the other core.
+    items.sort(key=lambda item: item.get_closest_marker("end_to_end") is not None)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     # The end-to-end CLI runs are subprocesses: start the selected ones now so they overlap with the rest
     # of the suite on the other core (each test waits for its own). Not under pytest-xdist, where every
@@ -28,7 +35,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if names:
         from tests.test_cli import start_end_to_end_runs
 
-        start_end_to_end_runs(names)
+        start_end_to_end_runs(names, background=True)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
