@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch.utils import benchmark
 
-from regverify import stats
+import regstats as stats
 from regverify.runner import REPO_ROOT, read_reportlog
 
 SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)

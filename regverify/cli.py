@@ -74,7 +74,7 @@ def _load_targets(specs: list[str]) -> str | None:
 
 
 def _check_devices(devices: str | None) -> str | None:
-    from regverify.plugin import KNOWN_DEVICE_TYPES
+    from regverify.conformance.plugin import KNOWN_DEVICE_TYPES
 
     for device in (devices or "").split(","):
         if device.strip() and device.strip().split(":")[0] not in KNOWN_DEVICE_TYPES:

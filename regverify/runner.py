@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SUITE_DIR = REPO_ROOT / "tests"
+from regverify.conformance.plugin import SUITE_DIR  # noqa: E402
 
 
 class SuiteNotFound(Exception):

@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING
 
 from hypothesis import HealthCheck, Phase, given, settings
 
-from regverify import budget, runner, stats
-from regverify.plugin import CI_EXAMPLES, PROFILE_MULTIPLIER
+import regstats as stats
+from regstats import budget
+from regverify import runner
+from regverify.conformance.plugin import CI_EXAMPLES, PROFILE_MULTIPLIER
 
 if TYPE_CHECKING:
-    from tests.defects import Defect
+    from regverify.conformance.defects import Defect
 
 SELFTEST_PROFILE = "selftest"
 settings.register_profile(
@@ -77,7 +79,7 @@ def catalogue() -> tuple[Defect, ...]:
     """The defect catalogue (tests/defects/ in the source checkout, next to the suite)."""
     if str(runner.REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(runner.REPO_ROOT))
-    from tests.defects import CATALOGUE
+    from regverify.conformance.defects import CATALOGUE
 
     return CATALOGUE
 
@@ -95,10 +97,10 @@ def _catalogue(defects: Iterable[str] | None, families: Iterable[str] | None = N
         return list(CATALOGUE)
     wanted = list(defects)
     known = {d.module: d for d in CATALOGUE}
-    unknown = [name for name in wanted if name.removeprefix("tests.defects.") not in known]
+    unknown = [name for name in wanted if name.removeprefix("regverify.conformance.defects.") not in known]
     if unknown:
         raise ValueError(f"unknown defect(s) {', '.join(unknown)}; catalogued: {', '.join(sorted(known))}")
-    return [known[name.removeprefix("tests.defects.")] for name in wanted]
+    return [known[name.removeprefix("regverify.conformance.defects.")] for name in wanted]
 
 
 def family_filter(families: Iterable[str]) -> str:
@@ -231,7 +233,7 @@ class Catch:
 def family_properties(family: str) -> list:
     """The target properties of tests/test_<family>.py, in the order the module defines them."""
     catalogue()  # puts the checkout on sys.path
-    module = importlib.import_module(f"tests.test_{family}")
+    module = importlib.import_module(f"regverify.conformance.test_{family}")
     return [
         function for name, function in vars(module).items()
         if name.startswith("test_") and callable(function)

@@ -1,21 +1,10 @@
-"""The suite's own configuration: the plugin (regverify.plugin) does targets, devices and claims."""
+"""The meta-tests' configuration (the conformance suite has its own, in regverify/conformance/)."""
 
 import pytest
-
-from regverify.plugin import load_default_profile
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "end_to_end(name): the test waits for this subprocess run (tests/test_cli.py)")
-    load_default_profile(config)
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    import torch
-
-    # The suite's tensors are small: a second intra-op thread costs more in hand-off than it saves,
-    # and under pytest-xdist every worker would oversubscribe the cores.
-    torch.set_num_threads(1)
 
 
 @pytest.hookimpl(trylast=True)

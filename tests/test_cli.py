@@ -32,7 +32,7 @@ END_TO_END = {
                       "-k", "not standard and (survivors or keep_count or rejects)", "--device", "cpu", "--out", OUT],
     "check_unscaled": [*REGVERIFY, "check", "impls.examples.unscaled_dropout", "--only", "dropout", "-k", "survivors",
                        "--device", "cpu", "--out", OUT],
-    "pytest_impl": [sys.executable, "-m", "pytest", "tests/test_dropout.py", "--impl", "impls.examples.unscaled_dropout",
+    "pytest_impl": [sys.executable, "-m", "pytest", "regverify/conformance/test_dropout.py", "--impl", "impls.examples.unscaled_dropout",
                     "--device", "cpu", "-k", "survivors and float64", "-q", "-p", "no:cacheprovider"],
 }
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from regverify import selftest
-from tests.defects import CATALOGUE
+from regverify.conformance.defects import CATALOGUE
 
-DEFECTS_DIR = Path(__file__).parent / "defects"
+DEFECTS_DIR = Path(selftest.__file__).parent / "conformance" / "defects"
 
 
 def _expected_outcome(defect) -> pytest.MarkDecorator | tuple:
@@ -47,5 +47,5 @@ def test_every_defect_module_is_catalogued_once_and_follows_the_protocol():
     for defect in CATALOGUE:
         target = load_target(defect.dotted)
         assert target.implements(defect.operation), f"{defect.module} does not implement {defect.operation}"
-        module = importlib.import_module(f"tests.test_{defect.family}")
+        module = importlib.import_module(f"regverify.conformance.test_{defect.family}")
         assert module.__doc__, f"tests/test_{defect.family}.py must exist for defect {defect.module}"

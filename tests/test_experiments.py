@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regverify import budget, stats
-from tests.strategies import SEEDS
+import regstats as stats
+from regstats import budget
+from regverify.conformance.strategies import SEEDS
 from theory.claims.empirical import run_experiment
 from theory.experiments import EXPERIMENTS
 from theory.experiments.bias_variance import monte_carlo_bound

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from regverify import budget, plugin
+from regstats import budget
+from regverify.conformance import plugin
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from scipy import optimize
 from scipy import stats as sps
 
-from regverify import budget, stats
-from tests.strategies import SEEDS
+import regstats as stats
+from regstats import budget
+from regverify.conformance.strategies import SEEDS
 
 SIMULATION_ALPHA = 0.05
 SIMULATION_POWER = 0.9

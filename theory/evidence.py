@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from regverify.stats import Design
+from regstats import Design
 from theory.ledger import Evidence, Verdict
 
 

@@ -69,6 +69,10 @@ class Target:
             return self.implements(operation)
         return callable(getattr(self.module, f"{operation}_backward", None))
 
+    def declared_conventions(self, operation: str) -> dict | None:
+        """The conventions the module declares for `operation` (OPERATION_CONVENTIONS), or None: all of them."""
+        return getattr(self.module, f"{operation.upper()}_CONVENTIONS", None)
+
     def dtypes(self) -> tuple[str, ...]:
         declared = getattr(self.module, "DTYPES", None)
         if declared is not None:

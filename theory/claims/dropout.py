@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from regverify.stats import Design, binomial_sample_size, binomial_test
+from regstats import Design, binomial_sample_size, binomial_test
 from theory.evidence import by_convention, design_numbers, identity, not_checkable, sym_equal
 from theory.lectures import MODULE2, NOTES004, OVERVIEW, PRIMER, WEEK6
 from theory.ledger import Evidence, Source, Verdict, claim

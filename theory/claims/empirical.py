@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from regverify.stats import binomial_detectable_delta
+from regstats import binomial_detectable_delta
 from theory.experiments import EXPERIMENTS, ExperimentResult
 from theory.experiments.common import HOLDS, INCONCLUSIVE, REPORTED_POWER
 from theory.lectures import NOTES004, OVERVIEW, PRIMER, WEEK6

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from regverify.stats import Design, variance_sample_size, variance_test
+from regstats import Design, variance_sample_size, variance_test
 from theory.evidence import design_numbers, fmt, identity, sym_equal
 from theory.lectures import PRIMER, WEEK6
 from theory.ledger import Evidence, Source, Verdict, claim

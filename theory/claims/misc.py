@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 from scipy.stats import norm
 
-from regverify.stats import Design, ks_sample_size, ks_test
+from regstats import Design, ks_sample_size, ks_test
 from theory.evidence import by_convention, design_numbers, identity, not_checkable, sym_equal
 from theory.lectures import MODULE2, NOTES004, WEEK6
 from theory.ledger import Evidence, Source, Verdict, claim

@@ -2,7 +2,7 @@
 
 Every empirical experiment compares a baseline and a regularized arm on the SAME data and the SAME
 initialization per seed (a paired design), so per-seed differences cancel the seed-to-seed spread.
-The decision comes from an exact two-sided sign test (regverify.stats.binomial_test, p0 = 1/2) on
+The decision comes from an exact two-sided sign test (regstats.binomial_test, p0 = 1/2) on
 the signs of the paired differences (exact ties dropped, as the sign test prescribes); its false
 "holds" / "opposite" rate is at most α when the median difference is 0. The effect is the median
 paired difference, with the distribution-free order-statistic confidence interval that inverts the
@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats as sps
 
-from regverify.stats import binomial_detectable_delta, binomial_test
+from regstats import binomial_detectable_delta, binomial_test
 
 Size = Literal["small", "full"]
 

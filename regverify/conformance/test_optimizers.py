@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regverify.assertions import as_numpy, assert_exact, assert_raises_invalid
-from tests.strategies import SEEDS, Case, case_values
-from tests.test_penalties import assert_within
+from regverify.conformance.assertions import as_numpy, assert_exact, assert_raises_invalid
+from regverify.conformance.strategies import SEEDS, Case, case_values
+from regverify.conformance.test_penalties import assert_within
 
 FLOAT_DTYPES = ("float32", "float64")
 STEPS = 16  # steps per trajectory: enough for momentum buffers to build up, cheap enough for the time budget

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from regverify import budget, stats
+import regstats as stats
+from regstats import budget
 
 
 def as_numpy(array: Any) -> np.ndarray:

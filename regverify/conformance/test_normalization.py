@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from impls.protocol import load_target
 from impls.protocol.normalization import BATCH_NORM_CONVENTION_VALUES
-from regverify.assertions import as_numpy, assert_exact, assert_raises_invalid
-from tests.strategies import SEEDS, case_values
+from regverify.conformance.assertions import as_numpy, assert_exact, assert_raises_invalid
+from regverify.conformance.strategies import SEEDS, case_values
 
 OPERATIONS = ("batch_norm", "layer_norm")
 
@@ -113,7 +113,7 @@ class NormCase:
     def replay(self, target, device: str | None, dtype: str | None, **keywords) -> str:
         arguments = ", ".join(f"{k}={v!r}" for k, v in keywords.items())
         return (
-            "Replay: python -c \"from tests.test_normalization import NormCase, replay; "
+            "Replay: python -c \"from regverify.conformance.test_normalization import NormCase, replay; "
             f"replay({target.module.__name__!r}, NormCase({self.operation!r}, {self.shape!r}, {self.data_seed}, "
             f"{self.param_seed}, {self.eps!r}, {self.momentum!r}, {self.normalized_ndim}), "
             f"{device or 'cpu'!r}, {dtype or 'float64'!r}{', ' if arguments else ''}{arguments})\""

@@ -31,8 +31,9 @@ from scipy import stats as sps
 
 from impls.numpy_ref.noise import SELU_ALPHA_PRIME
 from impls.protocol import load_target
-from regverify import budget, stats
-from regverify.assertions import (
+import regstats as stats
+from regstats import budget
+from regverify.conformance.assertions import (
     as_numpy,
     assert_binomial,
     assert_close,
@@ -41,7 +42,7 @@ from regverify.assertions import (
     assert_raises_invalid,
     assert_variance,
 )
-from tests.strategies import SEEDS, Case, case_values, dropout_cases, gradient_shapes, open_probabilities, probabilities
+from regverify.conformance.strategies import SEEDS, Case, case_values, dropout_cases, gradient_shapes, open_probabilities, probabilities
 
 STATISTICAL_DTYPES = ("float32", "float64")
 #: Probabilities in [0, 1) (Gaussian dropout's variance p/(1-p) is infinite at p = 1).

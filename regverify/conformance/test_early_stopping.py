@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regverify.assertions import as_numpy, assert_exact, assert_raises_invalid
+from regverify.conformance.assertions import as_numpy, assert_exact, assert_raises_invalid
 
 OPERATION = "EarlyStopping"
 

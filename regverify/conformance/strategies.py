@@ -41,7 +41,7 @@ class Case:
         device = device or "cpu"
         arguments = ", ".join(f"{k}={v!r}" for k, v in {**self.params, **keywords}.items())
         return (
-            "Replay: python -c \"from impls.protocol import load_target; from tests.strategies import case_values; "
+            "Replay: python -c \"from impls.protocol import load_target; from regverify.conformance.strategies import case_values; "
             f"t = load_target({target.module.__name__!r}); "
             f"x = t.asarray(case_values({self.data_seed}, {self.shape!r}), {dtype!r}, {device!r}); "
             f"r = t.call({operation!r}, x, {arguments}, generator=t.generator({self.seed}, {device!r})); "

@@ -7,7 +7,7 @@ allocation the per-check α was computed from (a union bound then no longer cove
 
 from __future__ import annotations
 
-from regverify.stats import RANDOM_CHECK_ALLOCATION, SUITE_FALSE_FAILURE_BUDGET, Design, alpha_per_check
+from regstats import RANDOM_CHECK_ALLOCATION, SUITE_FALSE_FAILURE_BUDGET, Design, alpha_per_check
 
 SUITE_BUDGET = SUITE_FALSE_FAILURE_BUDGET
 _state: dict = {"multiplier": 1.0, "checks": 0, "designs": []}

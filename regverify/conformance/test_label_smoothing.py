@@ -21,8 +21,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regverify.assertions import as_numpy, assert_close, assert_raises_invalid
-from tests.strategies import SEEDS
+from regverify.conformance.assertions import as_numpy, assert_close, assert_raises_invalid
+from regverify.conformance.strategies import SEEDS
 
 SMOOTH = "smooth_labels"
 CROSS_ENTROPY = "label_smoothing_cross_entropy"

@@ -20,15 +20,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from impls.protocol import load_target
-from regverify import budget, stats
-from regverify.assertions import (
+import regstats as stats
+from regstats import budget
+from regverify.conformance.assertions import (
     as_numpy,
     assert_binomial,
     assert_close,
     assert_exact,
     assert_raises_invalid,
 )
-from tests.strategies import dropout_cases, gradient_shapes, open_probabilities
+from regverify.conformance.strategies import dropout_cases, gradient_shapes, open_probabilities
 
 OPERATIONS = ("dropout", "dropout_standard")
 

@@ -23,8 +23,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regverify import budget, stats
-from regverify.assertions import (
+import regstats as stats
+from regstats import budget
+from regverify.conformance.assertions import (
     as_numpy,
     assert_binomial,
     assert_close,
@@ -33,7 +34,7 @@ from regverify.assertions import (
     assert_raises_invalid,
     assert_variance,
 )
-from tests.strategies import SEEDS
+from regverify.conformance.strategies import SEEDS
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from impls.protocol import load_target
-from regverify.assertions import as_numpy, assert_close, assert_exact, assert_raises_invalid
-from tests.strategies import SEEDS, Case, case_values
+from regverify.conformance.assertions import as_numpy, assert_close, assert_exact, assert_raises_invalid
+from regverify.conformance.strategies import SEEDS, Case, case_values
 
 PENALTIES = ("l2_penalty", "l1_penalty", "elastic_net_penalty", "entropy_penalty", "orthogonality_penalty")
 #: Penalty weights on a dyadic grid: exact in every dtype, so the closed forms see the λ the target sees.

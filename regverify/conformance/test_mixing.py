@@ -24,9 +24,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from regverify import budget, stats
-from regverify.assertions import as_numpy, assert_close, assert_distribution, assert_exact, assert_raises_invalid
-from tests.strategies import SEEDS, case_values
+import regstats as stats
+from regstats import budget
+from regverify.conformance.assertions import as_numpy, assert_close, assert_distribution, assert_exact, assert_raises_invalid
+from regverify.conformance.strategies import SEEDS, case_values
 
 #: α values drawn: the grid keeps the KS design (one bisection per α) cacheable.
 ALPHAS = (0.2, 0.5, 1.0, 2.0)
@@ -58,7 +59,7 @@ class MixCase:
         device = device or "cpu"
         return (
             "Replay: python -c \"import numpy as np; from impls.protocol import load_target; "
-            "from tests.strategies import case_values; "
+            "from regverify.conformance.strategies import case_values; "
             f"t = load_target({target.module.__name__!r}); "
             f"x = t.asarray(case_values({self.data_seed}, {self.shape!r}), {dtype!r}, {device!r}); "
             f"y = t.asarray(np.eye({self.classes})[np.random.default_rng({self.data_seed + 1})"

@@ -1,0 +1,378 @@
+"""The conformance suite's pytest plugin: targets (--impl), devices (--device), profiles, claims, replay.
+
+Loaded by the suite's own conftest.py (as array-api-tests does), never through an entry point, so
+it acts only when regverify's suite is collected: another project in the same environment keeps
+its fixtures, its Hypothesis profiles and its example counts. Session-wide hooks touch only items
+whose file lies in this directory. A test asks for what it needs by argument name:
+
+- ``target``: a :class:`impls.protocol.Target`; tests marked ``@pytest.mark.operation("dropout")``
+  get no cell for a target that lacks the operation, and ``@pytest.mark.requires(...)`` names
+  the capabilities a cell needs (see :data:`CAPABILITIES`); a cell that cannot run is recorded
+  in the conformance matrix as data ("not implemented", "device absent", "not declared");
+- ``device``: "cpu", "cuda", ...; a numpy target only runs on "cpu";
+- ``dtype``: a dtype name the target supports, optionally narrowed by ``@pytest.mark.dtypes(...)``.
+
+``@pytest.mark.claims("ID", ...)`` ties a property to ledger claims; unknown IDs stop collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, seed, settings
+
+from regstats import budget
+
+CI_EXAMPLES = 12
+
+_PROFILE_SETTINGS = dict(deadline=None, print_blob=True,
+                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors])
+#: The suite's Hypothesis profiles: own names, so a project that registers "ci" keeps its own.
+PROFILES = {
+    "regverify-ci": settings(max_examples=CI_EXAMPLES, derandomize=True, database=None, **_PROFILE_SETTINGS),
+    "regverify-dev": settings(max_examples=CI_EXAMPLES, **_PROFILE_SETTINGS),
+    "regverify-thorough": settings(max_examples=10 * CI_EXAMPLES, **_PROFILE_SETTINGS),
+}
+for _name, _profile in PROFILES.items():
+    settings.register_profile(_name, _profile)
+#: Examples per test relative to the default profiles; the false-failure budget is split over them.
+PROFILE_MULTIPLIER = {"regverify-ci": 1.0, "regverify-dev": 1.0, "regverify-thorough": 10.0}
+#: Profiles whose examples are a function of the cell alone: each cell gets its own seed.
+DERANDOMIZED_PROFILES = ("regverify-ci",)
+
+KNOWN_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
+SUITE_DIR = Path(__file__).resolve().parent
+
+
+def profile_name(short: str) -> str:
+    """'ci' -> 'regverify-ci'; full names pass through."""
+    return short if short.startswith("regverify-") or short not in ("ci", "dev", "thorough") else f"regverify-{short}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("regverify", "regverify conformance suite")
+    group.addoption(
+        "--impl",
+        action="append",
+        default=None,
+        metavar="MODULE",
+        help="target to check: numpy, torch, torch-native, a dotted module path or a file path (repeatable; "
+        "default: $REGVERIFY_IMPL or all built-in targets)",
+    )
+    group.addoption(
+        "--device",
+        default=None,
+        metavar="LIST",
+        help="comma-separated devices for torch targets, e.g. cpu,cuda (default: cpu, and cuda where present)",
+    )
+    group.addoption(
+        "--conformance-only",
+        action="store_true",
+        default=False,
+        help="run only the properties that check a target (not the ledger and toolkit self-tests)",
+    )
+
+
+def _selected_targets(config: pytest.Config) -> list:
+    from impls.protocol import TargetLoadError, load_target
+
+    specs = config.getoption("impl") or []
+    if not specs and os.environ.get("REGVERIFY_IMPL"):
+        specs = [s for s in os.environ["REGVERIFY_IMPL"].split(",") if s]
+    if not specs:
+        from impls.protocol import BUILTIN_TARGETS
+
+        specs = list(BUILTIN_TARGETS)
+    try:
+        return [load_target(spec) for spec in specs]
+    except TargetLoadError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def _selected_devices(config: pytest.Config) -> tuple[list[str], bool]:
+    """The devices asked for, and whether the user named them (an absent named device is an error)."""
+    raw = config.getoption("device")
+    devices = [d.strip() for d in raw.split(",") if d.strip()] if raw else ["cpu", "cuda"]
+    for device in devices:
+        if device.split(":")[0] not in KNOWN_DEVICE_TYPES:
+            raise pytest.UsageError(f"--device: unknown device {device!r}; expected one of {', '.join(KNOWN_DEVICE_TYPES)}")
+    return devices, bool(raw)
+
+
+def device_unavailable_reason(device: str) -> str | None:
+    import torch
+
+    kind = device.split(":")[0]
+    if kind == "cuda" and not torch.cuda.is_available():
+        return "CUDA not available"
+    if kind == "cuda" and ":" in device and int(device.split(":")[1]) >= torch.cuda.device_count():
+        return f"{device} not present ({torch.cuda.device_count()} CUDA devices)"
+    if kind == "mps" and not torch.backends.mps.is_available():
+        return "MPS not available"
+    if kind == "xpu" and not (hasattr(torch, "xpu") and torch.xpu.is_available()):
+        return "XPU not available"
+    return None
+
+
+def _module_available(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+#: What ``@pytest.mark.requires(...)`` can name: capability -> (has it?, what the matrix says when not).
+CAPABILITIES = {
+    "backward": (lambda target, operation: target.has_backward(operation), "not implemented: {operation}_backward"),
+    "torch": (lambda target, operation: target.backend == "torch", "not applicable: needs a torch target"),
+    "error_contract": (lambda target, operation: bool(getattr(target.module, "ERROR_CONTRACT", False)),
+                       "not declared: ERROR_CONTRACT"),
+    "torch_native": (lambda target, operation: target.name == "torch-native",
+                     "not applicable: checks PyTorch's own modules through the torch-native target"),
+    "declares_conventions": (lambda target, operation: target.declared_conventions(operation) is not None,
+                             "not declared: conventions"),
+}
+
+
+def _lacking(target, operation: str | None, requirements: tuple[str, ...]) -> str | None:
+    """Why this target cannot run a cell with these requirements, or None."""
+    for requirement in requirements:
+        kind, _, argument = requirement.partition(":")
+        if kind == "implements":
+            if not target.implements(argument):
+                return f"not implemented: {argument}"
+        elif kind == "module":
+            if not _module_available(argument):
+                return f"not installed: {argument}"
+        elif kind in CAPABILITIES:
+            has, reason = CAPABILITIES[kind]
+            if not has(target, operation):
+                return reason.format(operation=operation)
+        else:
+            raise pytest.UsageError(f"@pytest.mark.requires: unknown requirement {requirement!r}")
+    return None
+
+
+def _in_suite(path) -> bool:
+    return Path(str(path)).resolve().is_relative_to(SUITE_DIR)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "claims(*ids): ledger claim IDs the property rests on")
+    config.addinivalue_line("markers", "operation(*names): protocol operations the property exercises")
+    config.addinivalue_line("markers", "dtypes(*names): restrict the dtype parametrization")
+    config.addinivalue_line("markers", "requires(*capabilities): a cell is generated only for targets that have them")
+    config._regverify_targets = None  # loaded lazily: only suites that ask for `target` need them
+    config._regverify_devices, config._regverify_devices_named = _selected_devices(config)
+    config._regverify_absent = []  # cells not generated, as conformance-matrix data
+    profile = config.getoption("hypothesis_profile", default=None)
+    config._regverify_profile = profile or ("regverify-ci" if os.environ.get("CI", "").lower() == "true"
+                                            else "regverify-dev")
+    if config._regverify_profile not in PROFILE_MULTIPLIER and profile not in settings._profiles:
+        raise pytest.UsageError(f"--hypothesis-profile: unknown profile {profile!r}; expected one of "
+                                f"{', '.join(PROFILE_MULTIPLIER)}")
+    if not profile:
+        settings.load_profile(config._regverify_profile)
+    budget.reset(PROFILE_MULTIPLIER.get(config._regverify_profile, 1.0))
+
+
+def _targets(config: pytest.Config) -> list:
+    if config._regverify_targets is None:
+        config._regverify_targets = _selected_targets(config)
+    return config._regverify_targets
+
+
+def _absent(metafunc: pytest.Metafunc, target, operation, device, dtype, reason: str) -> None:
+    metafunc.config._regverify_absent.append({
+        "property": metafunc.definition.originalname if hasattr(metafunc.definition, "originalname")
+        else metafunc.function.__name__,
+        "module": metafunc.module.__name__, "target": target.name, "operation": operation or "",
+        "device": device or "cpu", "dtype": dtype or "", "reason": reason,
+        "claims": ",".join(cid for m in metafunc.definition.iter_markers("claims") for cid in m.args),
+    })
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize target × operation × device × dtype with only the cells that can run; the rest are data."""
+    if "target" not in metafunc.fixturenames:
+        return
+    operation_marker = metafunc.definition.get_closest_marker("operation")
+    operations = list(operation_marker.args) if operation_marker else [None]
+    dtype_marker = metafunc.definition.get_closest_marker("dtypes")
+    requirements = tuple(r for m in metafunc.definition.iter_markers("requires") for r in m.args)
+    wanted = [name for name in ("operation", "device", "dtype") if name in metafunc.fixturenames]
+    params = []
+    for target in _targets(metafunc.config):
+        for operation in operations:
+            devices = [d for d in metafunc.config._regverify_devices if target.runs_on(d)]
+            dtypes = list(target.dtypes())
+            if dtype_marker:
+                dtypes = [d for d in dtypes if d in dtype_marker.args]
+            axes = {
+                "device": devices if "device" in wanted else [None],
+                "dtype": dtypes if "dtype" in wanted else [None],
+            }
+            missing = (f"not implemented: {operation}" if operation and not target.implements(operation)
+                       else _lacking(target, operation, requirements))
+            for device in axes["device"]:
+                for dtype in axes["dtype"]:
+                    reason = missing or (device_unavailable_reason(device) if device is not None else None)
+                    if reason:
+                        _absent(metafunc, target, operation, device, dtype, reason)
+                        continue
+                    chosen = {"operation": operation, "device": device, "dtype": dtype}
+                    values = [target] + [chosen[name] for name in wanted]
+                    shown = [target.name] + [str(chosen[n]) for n in ("operation", "device", "dtype")
+                                             if chosen[n] is not None and (n != "operation" or len(operations) > 1)]
+                    params.append(pytest.param(*values, id="-".join(shown)))
+    # No cell can run: parametrize with nothing, which pytest collects as no test (the reasons are data).
+    metafunc.parametrize(["target", *wanted], params)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    ours = [item for item in items if _in_suite(item.path)]
+    # An empty parametrization leaves one placeholder item per property that pytest would skip: the
+    # reasons are already in the conformance matrix, so the placeholder is no test.
+    empty = [item for item in ours if _is_empty_parametrization(item)]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+        items[:] = [item for item in items if item not in empty]
+        ours = [item for item in ours if item not in empty]
+    for item in ours:
+        _record_properties(item)
+    if config.getoption("conformance_only"):
+        selected = [item for item in items if "target" in getattr(item, "fixturenames", ())]
+        config.hook.pytest_deselected(items=[item for item in items if item not in selected])
+        items[:] = selected
+    referenced = {cid for item in ours for m in item.iter_markers("claims") for cid in m.args}
+    if not referenced:
+        return
+    from theory import all_claims
+
+    known = {claim.id for claim in all_claims()}
+    unknown = sorted(referenced - known)
+    if unknown:
+        raise pytest.UsageError(f"tests refer to claim IDs missing from the ledger: {', '.join(unknown)}")
+
+
+def _is_empty_parametrization(item: pytest.Item) -> bool:
+    from impls.protocol import Target
+
+    callspec = getattr(item, "callspec", None)
+    return "target" in getattr(item, "fixturenames", ()) and not (
+        callspec is not None and isinstance(callspec.params.get("target"), Target))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    cells_out = os.environ.get("REGVERIFY_CELLS_OUT")
+    if cells_out and not hasattr(session.config, "workerinput"):
+        Path(cells_out).write_text(json.dumps(session.config._regverify_absent))
+
+
+def _record_properties(item: pytest.Item) -> None:
+    """Label each test case with what the reports group by (target, operation, device, dtype, claims)."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec else {}
+    target = params.get("target")
+    marker = item.get_closest_marker("operation")
+    operation = params.get("operation") or (marker.args[0] if marker and len(marker.args) == 1 else "")
+    item.user_properties.extend(
+        [
+            ("property", item.originalname if hasattr(item, "originalname") else item.name),
+            ("module", item.module.__name__ if getattr(item, "module", None) else ""),
+            ("target", target.name if target is not None else ""),
+            ("device", params.get("device") or ("cpu" if target is not None else "")),
+            ("dtype", params.get("dtype") or ""),
+            ("operation", operation),
+            ("claims", ",".join(cid for m in item.iter_markers("claims") for cid in m.args)),
+        ]
+    )
+
+
+def cell_key(item: pytest.Item) -> str:
+    """A cell's name independent of where pytest runs from: module and test id."""
+    module = item.module.__name__ if getattr(item, "module", None) else str(item.path)
+    return f"{module.rsplit('.', 1)[-1]}::{item.name}"
+
+
+def cell_seed(item: pytest.Item) -> int:
+    return int.from_bytes(hashlib.sha256(cell_key(item).encode()).digest()[:8], "big")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    # Hypothesis seeds a derandomized test from its function, which every cell of a property shares:
+    # each cell gets its own seed instead, so the cells explore different examples.
+    test = getattr(item, "obj", None)
+    derandomized = item.config._regverify_profile in DERANDOMIZED_PROFILES
+    if derandomized and getattr(test, "is_hypothesis_test", False) and hasattr(item, "callspec"):
+        seed(cell_seed(item))(test)
+    yield
+
+
+def replay_command(item: pytest.Item) -> list[str]:
+    """A pytest command that reruns this cell with the same examples, from any directory."""
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    command = ["python", "-m", "pytest", f"{item.path}::{item.name}", "-p", "no:cacheprovider"]
+    if "target" in params:
+        target = params["target"]
+        command += ["--impl", getattr(target, "spec", None) or target.module.__name__]
+    if params.get("device"):
+        command += ["--device", params["device"]]
+    command += ["--hypothesis-profile", item.config._regverify_profile]
+    return command
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed and hasattr(item, "callspec"):
+        report.sections.append(("regverify: reproduce", shlex.join(replay_command(item))))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    absent = getattr(config, "_regverify_absent", [])
+    if absent and not hasattr(config, "workerinput"):
+        reasons: dict[str, int] = {}
+        for cell in absent:
+            reasons[cell["reason"].split(":")[0]] = reasons.get(cell["reason"].split(":")[0], 0) + 1
+        terminalreporter.write_line(
+            f"regverify: {len(absent)} cells not generated ("
+            + ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) + "): they are data in the matrix")
+    if budget.checks_made() == 0:
+        return
+    terminalreporter.write_line(
+        f"regverify: {budget.checks_made()} random checks at α={budget.alpha():.1e} each "
+        f"(allocation {budget.allocation()}, suite false-failure budget {budget.SUITE_BUDGET:.0e}, "
+        f"profile {config._regverify_profile})"
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist controller: a worker finished; count its random checks with the run's."""
+    output = getattr(node, "workeroutput", None) or {}
+    budget.absorb(output.get("regverify_checks", 0), output.get("regverify_designs", []))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller adds up and judges the whole run
+        workeroutput["regverify_checks"] = budget.checks_made()
+        workeroutput["regverify_designs"] = budget.designs()
+        return
+    designs_out = os.environ.get("REGVERIFY_DESIGNS_OUT")
+    if designs_out:  # for `regverify bench`: every random check's n and design
+        Path(designs_out).write_text(json.dumps({"checks": budget.checks_made(), "designs": budget.designs()}))
+    if budget.checks_made() > budget.allocation():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(
+            f"\nregverify: {budget.checks_made()} random checks exceed the allocation of {budget.allocation()}: "
+            "the suite's false-failure budget no longer holds; raise RANDOM_CHECK_ALLOCATION in regstats"
+        )
