@@ -1,8 +1,12 @@
-"""The pytest plugin's false-failure accounting under pytest-xdist: the allocation bounds the whole run."""
+"""The conformance plugin: false-failure accounting under pytest-xdist, and its scope (it never touches another project)."""
 
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
+import textwrap
 from types import SimpleNamespace
 
 import pytest
@@ -52,18 +56,49 @@ def test_the_controller_fails_the_run_when_the_workers_together_exceed_the_alloc
     assert "exceed the allocation" in capsys.readouterr().out
 
 
-def test_the_hypothesis_digest_cache_returns_what_hypothesis_computes_per_parametrized_case():
-    from hypothesis import core
-    from hypothesis.internal.reflection import function_digest as uncached
+FOREIGN_PROJECT = {
+    "conftest.py": """
+        import pytest
+        from hypothesis import settings
 
-    def property_under_test(x):
-        return x
+        settings.register_profile("ci", max_examples=100, derandomize=True)
 
-    digests = []
-    for case in (None, b"tests/t.py::p[a]", b"tests/t.py::p[b]"):
-        if case is not None:
-            property_under_test._hypothesis_internal_add_digest = case
-        first, again = core.function_digest(property_under_test), core.function_digest(property_under_test)
-        assert first == again == uncached(property_under_test), f"cached digest differs from Hypothesis' for {case!r}"
-        digests.append(first)
-    assert len(set(digests)) == 3, "parametrized cases must keep distinct digests (seeds and database keys)"
+        @pytest.fixture
+        def target():
+            return "the foreign project's own target"
+    """,
+    "test_foreign.py": """
+        import pytest
+        from hypothesis import given, settings, strategies as st
+
+        calls = []
+
+        @given(st.integers())
+        def test_hypothesis_runs_this_projects_own_example_count(n):
+            calls.append(n)
+
+        def test_after_the_hypothesis_test_it_ran_100_examples():
+            assert len(calls) == 100, len(calls)
+            assert settings().max_examples == 100
+
+        def test_its_target_fixture_is_its_own(target):
+            assert target == "the foreign project's own target"
+
+        def test_no_regverify_plugin_or_option_is_loaded(pytestconfig):
+            assert not any("regverify" in str(p) for p in pytestconfig.pluginmanager.get_plugins())
+            with pytest.raises(ValueError):
+                pytestconfig.getoption("impl")
+    """,
+}
+
+
+def test_a_foreign_project_in_the_same_environment_keeps_its_profile_examples_and_target_fixture(tmp_path):
+    for name, text in FOREIGN_PROJECT.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider --hypothesis-profile ci\n")
+    env = {**os.environ, "CI": "true"}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "4 passed" in done.stdout, done.stdout[-2000:]

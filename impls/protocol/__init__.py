@@ -26,14 +26,56 @@ Calling conventions (the same for every operation):
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from impls.protocol.target import BUILTIN_TARGETS, Result, Target, TargetLoadError, load_target
 
 
 @dataclass(frozen=True)
+class Invalid:
+    """One invalid call of an operation: `parameter` set to `value` must be rejected.
+
+    `call(target)` makes the call with every other argument valid. Under the error contract the
+    message names the parameter and `shown` (the value as it must appear; repr(value) by default)
+    and, for a ValueError, states `allowed`.
+    """
+
+    parameter: str
+    value: Any
+    allowed: str
+    call: Callable[[Any], Any]
+    shown: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.parameter}={self.value!r}"
+
+    @property
+    def value_as_shown(self) -> str:
+        return self.shown if self.shown is not None else repr(self.value)
+
+
+#: Random units a stochastic operation draws independently (the law acts on these).
+RANDOM_UNITS = ("element", "channel", "row", "sample", "block", "weight", "")
+#: Eval rules: "identity" (eval returns x), "keep_scaled" (eval returns (1-p)·x), "" (no such rule).
+EVAL_RULES = ("identity", "keep_scaled", "")
+
+
+@dataclass(frozen=True)
 class Operation:
-    """One operation of the protocol, as a target module provides it."""
+    """One operation's spec: the single record that the protocol, the generic properties, the
+    report and the defect catalogue read (in the manner of PyTorch's OpInfo).
+
+    - `invalid`: calls that every target must reject (tests: test_every_operation.py);
+    - `example(target, device, dtype, seed) -> (args, kwargs)`: one valid training-mode call, for the
+      properties every stochastic operation shares (determinism under a seed, inputs left unmodified,
+      the eval rule);
+    - `random_unit` and `eval_rule`: what the randomness acts on, what eval mode returns;
+    - `conventions`: the legitimate choices a target declares in ``<NAME>_CONVENTIONS``;
+    - `claims`: ledger claim IDs the operation rests on.
+    """
 
     name: str
     family: str
@@ -42,6 +84,17 @@ class Operation:
     numpy_signature: str
     stochastic: bool = False
     claims: tuple[str, ...] = field(default=())
+    invalid: tuple[Invalid, ...] = field(default=())
+    example: Callable[[Any, str, str, int], tuple[tuple, dict]] | None = None
+    random_unit: str = ""
+    eval_rule: str = ""
+    conventions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.random_unit not in RANDOM_UNITS:
+            raise ValueError(f"operation {self.name}: random_unit must be one of {RANDOM_UNITS}, got {self.random_unit!r}")
+        if self.eval_rule not in EVAL_RULES:
+            raise ValueError(f"operation {self.name}: eval_rule must be one of {EVAL_RULES}, got {self.eval_rule!r}")
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -62,7 +115,10 @@ for _family in FAMILY_MODULES:
 
 __all__ = [
     "BUILTIN_TARGETS",
+    "EVAL_RULES",
+    "Invalid",
     "OPERATIONS",
+    "RANDOM_UNITS",
     "Operation",
     "Result",
     "Target",

@@ -6,7 +6,12 @@ Stochastic operations take ``generator=`` and return the random parameters they 
 their output, so a test rebuilds the output exactly from them.
 """
 
-from impls.protocol import Operation, register
+import math
+
+import numpy as np
+
+from impls.protocol import Invalid, Operation, register
+from impls.protocol.calls import BAD, Array, extend, invalid_values, template_call
 
 register(
     Operation(
@@ -121,3 +126,39 @@ register(
         claims=("FRACTIONAL_POOLING.REGION_SIZES",),
     )
 )
+
+
+# ---------------------------------------------------------------- spec tables: invalid input
+
+_IMAGE_HALF = Array(np.full((2, 1, 3, 3), 0.5))
+for _name, _parameter, _bad, _others, _allowed in (
+    ("random_hflip", "p", 1.5, {}, "[0, 1]"),
+    ("random_vflip", "p", -0.1, {}, "[0, 1]"),
+    ("random_crop", "padding", -1, {"size": 1}, "≥ 0"),
+    ("random_crop", "size", 0, {"padding": 0}, "≥ 1"),
+    ("random_rotation", "degrees", 270.0, {}, "[0.0, 180.0]"),
+    ("random_rotation", "interpolation", "cubic", {"degrees": 10.0}, "('nearest', 'bilinear')"),
+    ("random_scale", "scale", (0.0, 1.0), {}, "(0.0, inf)"),
+    ("color_jitter", "brightness", -0.5, {}, "[0.0, inf)"),
+    ("random_gaussian_noise", "std", -1.0, {}, "[0.0, inf)"),
+    ("random_gaussian_noise", "std", math.nan, {}, "[0.0, inf)"),
+    ("cutout", "size", -1, {}, "≥ 0"),
+    ("random_erasing", "p", 2.0, {}, "[0, 1]"),
+    ("random_erasing", "ratio", (0.0, 1.0), {}, "(0.0, inf)"),
+):
+    extend(_name, invalid=(Invalid(_parameter, _bad, _allowed, template_call(
+        _name, _IMAGE_HALF, function=_name, stochastic=True, **{_parameter: BAD, **_others})(_bad),
+        shown=repr(_bad[0]) if isinstance(_bad, tuple) else None),))  # a pair is reported by its offending entry
+
+for _name in ("mixup", "cutmix"):
+    extend(_name, invalid=invalid_values(
+        "alpha", (0.0, -1.0, math.nan, math.inf, "1", None), "(0.0, inf)",
+        template_call(_name, Array(np.ones((2, 1, 2, 2))), Array(np.eye(2)), BAD, function=_name, stochastic=True)))
+
+for _parameter, _values, _allowed in (("patience", (0, -2, 1.5, True, "3"), "≥ 1"),
+                                      ("min_delta", (-0.25, math.nan, math.inf, "0"), "[0.0, inf)"),
+                                      ("mode", ("mean", "MIN", None), "('min', 'max')")):
+    _keywords = {"min_delta": 0.0, "mode": "min", **({} if _parameter == "patience" else {_parameter: BAD})}
+    _patience = BAD if _parameter == "patience" else 3
+    extend("EarlyStopping", invalid=invalid_values(_parameter, _values, _allowed, template_call(
+        "EarlyStopping", _patience, function="EarlyStopping", **_keywords)))

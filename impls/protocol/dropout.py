@@ -1,6 +1,9 @@
 """Protocol of the dropout family."""
 
+import numpy as np
+
 from impls.protocol import Operation, register
+from impls.protocol.calls import BAD, NOT_PROBABILITIES, Array, extend, invalid_values, template_call
 
 register(
     Operation(
@@ -28,3 +31,14 @@ register(
         claims=("DROPOUT.STANDARD.TEST_SCALING",),
     )
 )
+
+
+def _example(target, device: str, dtype: str, seed: int) -> tuple[tuple, dict]:
+    values = np.random.Generator(np.random.PCG64(seed)).uniform(0.5, 2.0, size=(4, 5))
+    return (target.asarray(values, dtype, device), 0.3), {"training": True, "generator": target.generator(seed, device)}
+
+
+for _name, _eval_rule in (("dropout", "identity"), ("dropout_standard", "keep_scaled")):
+    extend(_name, random_unit="element", eval_rule=_eval_rule, example=_example,
+           invalid=invalid_values("p", NOT_PROBABILITIES, "[0, 1]",
+                                  template_call(_name, Array(np.ones(4)), BAD, training=True, stochastic=True)))

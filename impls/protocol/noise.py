@@ -5,7 +5,12 @@ Every stochastic operation takes ``generator=`` and returns the noise it drew, s
 checked exactly and a failure replays from its seed.
 """
 
-from impls.protocol import Operation, register
+import math
+
+import numpy as np
+
+from impls.protocol import Invalid, Operation, register
+from impls.protocol.calls import BAD, Array, extend, invalid_values, template_call
 
 register(
     Operation(
@@ -247,3 +252,48 @@ def smoothing_values(op: str, num_classes: int, epsilon: object, convention: obj
     if num_classes < 2:
         raise ValueError(f"{op}: num_classes must be ≥ 2 for convention='off_target' (ε/(K-1)), got {num_classes}")
     return epsilon, 1.0 - epsilon, epsilon / (num_classes - 1)
+
+
+# ---------------------------------------------------------------- spec tables: invalid input, examples
+
+_NOT_PROBABILITIES = (-0.1, 1.5, math.nan, "0.5", None)
+_X3 = Array(np.ones((2, 2, 2)))
+_X4 = Array(np.ones((1, 1, 3, 3)))
+_Q = Array(np.ones((1, 2, 2)))
+_IDS = Array([0, 1], integer=True)
+_WEIGHT = Array(np.ones((3, 2)))
+
+for _name in ("gaussian_dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+              "locked_dropout", "stochastic_depth", "stochastic_depth_original"):
+    _x = Array(np.ones((2, 2, 2, 2))) if _name == "dropout3d" else _X3
+    _allowed = "[0, 1)" if _name == "gaussian_dropout" else "[0, 1]"
+    _values = (*_NOT_PROBABILITIES, 1.0) if _name == "gaussian_dropout" else _NOT_PROBABILITIES
+    extend(_name, invalid=invalid_values("p", _values, _allowed,
+                                         template_call(_name, _x, BAD, training=True, stochastic=True)))
+
+extend("gaussian_noise", invalid=invalid_values("sigma", (-1.0, math.nan), "[0.0, inf)",
+                                                template_call("gaussian_noise", _X4, BAD, stochastic=True)))
+extend("attention_dropout", invalid=invalid_values("p", (1.5,), "[0, 1]",
+                                                   template_call("attention_dropout", _Q, _Q, _Q, BAD, stochastic=True)))
+extend("dropblock2d",
+       invalid=invalid_values("p", (-0.5,), "[0, 1]", template_call("dropblock2d", _X4, BAD, 2, stochastic=True))
+       + invalid_values("block_size", (0,), "≥ 1", template_call("dropblock2d", _X4, 0.5, BAD, stochastic=True)))
+extend("dropconnect_linear", invalid=invalid_values(
+    "p", (2.0,), "[0, 1]", template_call("dropconnect_linear", Array(np.ones((2, 2))), Array(np.ones((2, 2))), None,
+                                         BAD, stochastic=True)))
+extend("embedding_dropout", invalid=invalid_values(
+    "p", (-1.0,), "[0, 1]", template_call("embedding_dropout", _IDS, _WEIGHT, BAD, stochastic=True)))
+extend("survival_probabilities",
+       invalid=invalid_values("num_layers", (0,), "≥ 1", template_call("survival_probabilities", BAD, 0.5))
+       + invalid_values("p_last", (1.5,), "[0, 1]", template_call("survival_probabilities", 4, BAD)))
+extend("adaptive_dropout", invalid=(Invalid("keep_probability", 1.5, "[0, 1]", template_call(
+    "adaptive_dropout", _X4, Array(np.array([0.5, 1.5, 0.5]), "float64"), stochastic=True)(None), shown="1.5"),))
+
+_NOT_EPSILONS = (-0.1, 1.5, math.nan, math.inf, "0.1", None)
+_LOGITS = Array(np.zeros((2, 3)))
+for _name, _template in (("smooth_labels", lambda key: template_call("smooth_labels", _IDS, 3, **key)),
+                         ("label_smoothing_cross_entropy",
+                          lambda key: template_call("label_smoothing_cross_entropy", _LOGITS, _IDS, **key))):
+    extend(_name, invalid=invalid_values("epsilon", _NOT_EPSILONS, "[0, 1]", _template({"epsilon": BAD}))
+           + invalid_values("convention", ("Uniform", "off-target", None), str(LABEL_SMOOTHING_CONVENTIONS),
+                            _template({"epsilon": 0.1, "convention": BAD})))

@@ -18,7 +18,12 @@ others with ValueError naming the parameter; the suite then reports the missing 
 claims every convention listed in ``BATCH_NORM_CONVENTION_VALUES``.
 """
 
-from impls.protocol import Operation, register
+import math
+
+import numpy as np
+
+from impls.protocol import Invalid, Operation, register
+from impls.protocol.calls import extend
 
 #: Every convention value of batch_norm; a target may declare a subset in BATCH_NORM_CONVENTIONS.
 BATCH_NORM_CONVENTION_VALUES = {
@@ -115,3 +120,40 @@ def check_layer_norm_shapes(
     for name, shape in parameter_shapes.items():
         check_parameter_shape(op, name, shape, normalized)
     return normalized
+
+
+# ---------------------------------------------------------------- spec tables: invalid input
+
+
+def _normalization_call(operation: str, *, shape: tuple = (4, 3), param: str | None = None,
+                        normalized_shape: tuple = (3,), **keywords: object):
+    """One invalid batch_norm/layer_norm call: a shape, a mismatched parameter, or a bad keyword (float64)."""
+    names = ("gamma", "beta", "running_mean", "running_var") if operation == "batch_norm" else ("gamma", "beta")
+
+    def call(target):
+        x = target.asarray(np.ones(shape), "float64")
+        arrays = [target.asarray(np.ones(4 if name == param else 3), "float64") for name in names]
+        if operation == "batch_norm":
+            return target.call(operation, x, *arrays, **{"training": True, **keywords})
+        return target.call(operation, x, normalized_shape, *arrays, **keywords)
+
+    return call
+
+
+_POSITIVE = "(0.0, inf)"
+extend("batch_norm", invalid=(
+    *(Invalid("momentum", v, "[0, 1]", _normalization_call("batch_norm", momentum=v)) for v in (-0.1, 1.5, math.nan)),
+    *(Invalid("eps", v, _POSITIVE, _normalization_call("batch_norm", eps=v)) for v in (0.0, -1e-5)),
+    Invalid("momentum_convention", "tensorflow", "'pytorch', 'keras'",
+            _normalization_call("batch_norm", momentum_convention="tensorflow")),
+    Invalid("var_estimator", "sample", "'unbiased', 'biased'", _normalization_call("batch_norm", var_estimator="sample")),
+    *(Invalid("x", shape, "≥ 2", _normalization_call("batch_norm", shape=shape)) for shape in ((1, 3), (1, 3, 1, 1))),
+    Invalid("x", (0, 3), "≥ 1", _normalization_call("batch_norm", shape=(0, 3))),
+    *(Invalid(name, (4,), "(3,)", _normalization_call("batch_norm", param=name))
+      for name in ("gamma", "beta", "running_mean", "running_var")),
+))
+extend("layer_norm", invalid=(
+    *(Invalid("eps", v, _POSITIVE, _normalization_call("layer_norm", eps=v)) for v in (0.0, -1.0)),
+    Invalid("normalized_shape", (4,), "trailing axes", _normalization_call("layer_norm", normalized_shape=(4,))),
+    *(Invalid(name, (4,), "(3,)", _normalization_call("layer_norm", param=name)) for name in ("gamma", "beta")),
+))

@@ -9,7 +9,10 @@ returning new arrays (never writing into its inputs). Conventions: ``l2_penalty(
 update order and return ``(w_new, state)``.
 """
 
-from impls.protocol import Operation, register
+import numpy as np
+
+from impls.protocol import Invalid, Operation, register
+from impls.protocol.calls import BAD, Array, extend, template_call
 
 
 def _penalty(name: str, summary: str, args: str, claims: tuple[str, ...]) -> None:
@@ -62,3 +65,56 @@ _plain("adamw_step", "One torch.optim.AdamW step: w(1 − lr·λ) first, then Ad
        "-> (w_new, state)", ("WEIGHT_DECAY.L2_EQUIVALENCE",))
 _plain("grouped_steps", "Several optimizer steps over two parameter groups; names in no_decay get weight_decay=0.",
        "grouped_steps(params: dict, grads: list[dict], *, optimizer, lr, weight_decay, no_decay=()) -> params")
+
+
+# ---------------------------------------------------------------- spec tables: invalid input
+
+_W = Array(np.ones(4))
+_W3 = Array(np.ones(3))
+_M = Array(np.ones((2, 2)))
+
+
+def _clip(name: str, *arguments: object, **keywords: object):
+    def with_value(value: object):
+        def call(target):
+            made = [value if a is BAD else a for a in arguments]
+            return getattr(target.module, name)([_W.make(target)], *made,
+                                                **{k: value if v is BAD else v for k, v in keywords.items()})
+
+        return call
+
+    return with_value
+
+
+for _name, _parameter, _value, _allowed, _template in (
+    ("l2_penalty", "lam", -1.0, "[0.0, inf)", template_call("l2_penalty", _W, BAD)),
+    ("l1_penalty", "lam", -0.5, "[0.0, inf)", template_call("l1_penalty", _W, BAD)),
+    ("elastic_net_penalty", "l1", -1.0, "[0.0, inf)", template_call("elastic_net_penalty", _W, BAD, 0.5)),
+    ("elastic_net_penalty", "l2", -2.0, "[0.0, inf)", template_call("elastic_net_penalty", _W, 0.5, BAD)),
+    ("soft_threshold", "threshold", -0.1, "[0.0, inf)", template_call("soft_threshold", _W, BAD)),
+    ("l1_subgradient_step", "lr", -0.1, "[0.0, inf)", template_call("l1_subgradient_step", _W, _W, BAD, 1.0)),
+    ("l1_subgradient_step", "lam", -1.0, "[0.0, inf)", template_call("l1_subgradient_step", _W, _W, 0.1, BAD)),
+    ("max_norm", "c", 0.0, "(0.0, inf)", template_call("max_norm", _M, BAD)),
+    ("max_norm", "c", -1.0, "(0.0, inf)", template_call("max_norm", _M, BAD)),
+    ("clip_grad_norm", "max_norm", -1.0, "[0.0, inf)", _clip("clip_grad_norm", BAD)),
+    ("clip_grad_norm", "norm_type", 0.0, "(0, inf]", _clip("clip_grad_norm", 1.0, norm_type=BAD)),
+    ("clip_grad_value", "clip_value", -1.0, "[0.0, inf)", _clip("clip_grad_value", BAD)),
+    ("sgd_step", "lr", -0.1, "[0.0, inf)", template_call("sgd_step", _W3, _W3, BAD, function="sgd_step")),
+    ("sgd_step", "weight_decay", -1.0, "[0.0, inf)",
+     template_call("sgd_step", _W3, _W3, 0.1, weight_decay=BAD, function="sgd_step")),
+    ("sgd_step", "momentum", -0.5, "[0.0, inf)",
+     template_call("sgd_step", _W3, _W3, 0.1, momentum=BAD, function="sgd_step")),
+    ("adam_step", "lr", -1e-3, "[0.0, inf)", template_call("adam_step", _W3, _W3, BAD, function="adam_step")),
+    ("adam_step", "weight_decay", -0.01, "[0.0, inf)",
+     template_call("adam_step", _W3, _W3, 0.1, weight_decay=BAD, function="adam_step")),
+    ("adamw_step", "weight_decay", -0.01, "[0.0, inf)",
+     template_call("adamw_step", _W3, _W3, 0.1, weight_decay=BAD, function="adamw_step")),
+):
+    extend(_name, invalid=(Invalid(_parameter, _value, _allowed, _template(_value)),))
+
+for _name, _betas, _parameter, _value in (("adam_step", (1.0, 0.999), "betas[0]", 1.0),
+                                          ("adam_step", (-0.1, 0.999), "betas[0]", -0.1),
+                                          ("adam_step", (0.9, 1.0), "betas[1]", 1.0),
+                                          ("adamw_step", (0.9, 1.5), "betas[1]", 1.5)):
+    extend(_name, invalid=(Invalid(_parameter, _value, "[0.0, 1.0)", template_call(
+        _name, _W3, _W3, 0.1, betas=BAD, function=_name)(_betas)),))

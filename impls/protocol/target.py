@@ -17,11 +17,39 @@ BUILTIN_TARGETS: dict[str, str] = {
     "numpy": "impls.numpy_ref",
     "torch": "impls.torch_ref",
     "torch-native": "impls.torch_native",
+    "keras": "impls.keras",
+    "kornia": "impls.kornia",
+    "torchvision": "impls.torchvision",
+    "timm": "impls.timm",
 }
+#: The targets a run checks when none is named: ours and PyTorch's built-ins, always installed, and cheap
+#: enough for the default suite's time budget. Library targets run when named (`regverify check keras`,
+#: `pytest --impl keras`); `library_targets()` says which of them are installed.
+DEFAULT_TARGETS: tuple[str, ...] = ("numpy", "torch", "torch-native")
+#: Library targets: short name -> (the package they adapt, the extra that installs it).
+LIBRARY_TARGETS: dict[str, tuple[str, str]] = {
+    "keras": ("keras", "pip install 'regverify[keras]'"),
+    "kornia": ("kornia", "pip install 'regverify[kornia]'"),
+    "torchvision": ("torchvision", "pip install 'regverify[torchvision]' (needs a torch release that matches a "
+                    "torchvision build, e.g. torch==2.14.1 torchvision==0.29.1)"),
+    "timm": ("timm", "pip install 'regverify[timm]' (brings torchvision, as the torchvision extra)"),
+}
+
+
+def library_targets() -> dict[str, str | None]:
+    """Each library target -> None when its package is installed, else why not (the install command)."""
+    import importlib.util
+
+    return {name: None if importlib.util.find_spec(package) is not None else f"not installed: {package} ({install})"
+            for name, (package, install) in LIBRARY_TARGETS.items()}
 
 BACKENDS = ("numpy", "torch")
 TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64")
 NUMPY_DTYPES = ("float16", "float32", "float64")
+
+
+class WrongReturnType(Exception):
+    """A target's operation returned the wrong kind of value (not a TypeError: that would pass a contract test)."""
 
 
 class TargetLoadError(Exception):
@@ -69,6 +97,11 @@ class Target:
             return self.implements(operation)
         return callable(getattr(self.module, f"{operation}_backward", None))
 
+    def findings(self) -> dict[str, str]:
+        """Known deviations of a library the target adapts ("operation:parameter=value" -> what and where
+        reported): the suite records them as findings (expected failures with evidence), never as passes."""
+        return dict(getattr(self.module, "FINDINGS", {}))
+
     def declared_conventions(self, operation: str) -> dict | None:
         """The conventions the module declares for `operation` (OPERATION_CONVENTIONS), or None: all of them."""
         return getattr(self.module, f"{operation.upper()}_CONVENTIONS", None)
@@ -76,10 +109,14 @@ class Target:
     def dtypes(self) -> tuple[str, ...]:
         declared = getattr(self.module, "DTYPES", None)
         if declared is not None:
-            return tuple(declared)
+            # DTYPES = "float64" (a string, or the tuple ("float64") without its comma) means that one dtype.
+            return (declared,) if isinstance(declared, str) else tuple(declared)
         return TORCH_DTYPES if self.backend == "torch" else NUMPY_DTYPES
 
     def runs_on(self, device: str) -> bool:
+        declared = getattr(self.module, "DEVICES", None)  # device types a target supports, e.g. ("cpu",)
+        if declared is not None and device.split(":")[0] not in declared:
+            return False
         return self.backend == "torch" or device == "cpu"
 
     # ------------------------------------------------------------------ arrays and randomness
@@ -150,6 +187,11 @@ class Target:
             prepared.append(value)
         returned = function(*prepared, **kwargs)
         out, mask = returned if isinstance(returned, tuple) else (returned, None)
+        for what, value in (("output", out), ("mask", mask)):
+            if isinstance(value, np.ndarray):  # a torch target handing back NumPy: say so, not a confusing error later
+                raise WrongReturnType(
+                    f"{self.name}.{operation} returned a numpy.ndarray as its {what}, but a torch target (BACKEND = "
+                    "'torch') must return torch tensors: return the tensor itself (torch.from_numpy(...) if needed)")
 
         def backward(dout: Any) -> tuple[Any, ...]:
             if not out.requires_grad:
@@ -160,16 +202,65 @@ class Target:
         return Result(out.detach() if isinstance(out, torch.Tensor) else out, mask, backward)
 
 
-def load_target(spec: str) -> Target:
-    """Load a target by built-in name (numpy, torch, torch-native) or dotted module path."""
+def load_target(spec: str, convention: str | None = None, p_meaning: str | None = None) -> Target:
+    """Load a target by built-in name (numpy, torch, torch-native), dotted module path or file path.
+
+    A module without BACKEND (or any module, with `convention` named) goes through a convention adapter
+    (impls.conventions: cs231n, layer-class, d2l); `spec` may carry the options itself, as
+    "layers.py?convention=cs231n&p=keep", so a replay line reloads the same adapter.
+    """
+    from impls import conventions
+
+    location, options = spec.partition("?")[0], {}
+    if "?" in spec or convention or p_meaning or (spec not in BUILTIN_TARGETS and conventions.is_path(spec)):
+        try:
+            location, options = conventions.parse_spec(spec)
+        except conventions.ConventionError as error:
+            raise TargetLoadError(str(error)) from None
+        return _load_user_target(location, convention or options.get("convention"), p_meaning or options.get("p"))
     module_name = BUILTIN_TARGETS.get(spec, spec)
     if str(Path.cwd()) not in sys.path:
         # A user's module is usually in the directory they run regverify from.
         sys.path.insert(0, str(Path.cwd()))
+    if spec in LIBRARY_TARGETS and library_targets()[spec] is not None:
+        raise TargetLoadError(f"target {spec!r} is {library_targets()[spec]}")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         raise TargetLoadError(f"cannot import target {spec!r}: {error}") from error
     except Exception as error:  # noqa: BLE001 - any import-time failure is the user's module failing
         raise TargetLoadError(f"target {spec!r} failed to import: {type(error).__name__}: {error}") from error
+    if getattr(module, "BACKEND", None) is None and spec not in BUILTIN_TARGETS and conventions.detect(module):
+        return _load_user_target(spec, None, None, module=module)
     return Target(module, name=spec if spec in BUILTIN_TARGETS else None)
+
+
+def _load_user_target(location: str, convention: str | None, p_meaning: str | None,
+                      module: ModuleType | None = None) -> Target:
+    """A user's module or file, through its convention's adapter unless it follows the protocol itself."""
+    from impls import conventions
+
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    if module is None:
+        try:
+            module = conventions.load_module(location)
+        except (ModuleNotFoundError, FileNotFoundError) as error:
+            raise TargetLoadError(f"cannot import target {location!r}: {error}") from error
+        except Exception as error:  # noqa: BLE001 - any import-time failure is the user's module failing
+            raise TargetLoadError(f"target {location!r} failed to import: {type(error).__name__}: {error}") from error
+    spec = conventions.make_spec(location, convention, p_meaning)
+    if convention is None and getattr(module, "BACKEND", None) is not None:
+        target = Target(module, name=location)
+        target.spec, target.convention, target.notes, target.not_implemented = spec, "protocol", [], {}
+        return target
+    try:
+        adapted = conventions.adapt(module, spec, convention, p_meaning)
+    except conventions.ConventionError as error:
+        raise TargetLoadError(str(error)) from None
+    target = Target(adapted.module, name=f"{Path(location).name if conventions.is_path(location) else location}"
+                    f" ({adapted.convention})")
+    target.spec, target.convention = spec, adapted.convention
+    target.notes = [*getattr(module, "__regverify_skipped__", []), *adapted.notes]
+    target.not_implemented = adapted.not_implemented
+    return target

@@ -3,6 +3,30 @@
 BACKEND = "torch"
 NAME = "torch-native"
 
+_NO_PENALTY_API = ("PyTorch has no penalty function to validate λ: the adapter composes F.mse_loss/F.l1_loss as "
+                   "users write it, and a negative weight turns the penalty into a reward")
+#: PyTorch accepts these invalid calls silently (PyTorch 2.13): the suite reports each as a finding.
+FINDINGS = {
+    "label_smoothing_cross_entropy:epsilon=-0.1": "F.cross_entropy(label_smoothing=-0.1) is computed, no error",
+    "label_smoothing_cross_entropy:epsilon=nan": "F.cross_entropy(label_smoothing=nan) treats NaN as 0, no error",
+    "l2_penalty:lam=-1.0": _NO_PENALTY_API,
+    "l1_penalty:lam=-0.5": _NO_PENALTY_API,
+    "elastic_net_penalty:l1=-1.0": _NO_PENALTY_API,
+    "elastic_net_penalty:l2=-2.0": _NO_PENALTY_API,
+    "max_norm:c=0.0": "torch.renorm(maxnorm=0) zeroes every slice instead of rejecting the bound",
+    "clip_grad_norm:max_norm=-1.0": "clip_grad_norm_(max_norm=-1) multiplies every gradient by a negative factor "
+                                    "(reverses the update direction) without an error",
+    "clip_grad_norm:norm_type=0.0": "clip_grad_norm_(norm_type=0) clips by the count of nonzero entries, no error",
+    "batch_norm:momentum=-0.1": "F.batch_norm takes momentum outside [0, 1]; the running statistics extrapolate",
+    "batch_norm:momentum=1.5": "F.batch_norm takes momentum outside [0, 1]; the running statistics extrapolate",
+    "batch_norm:momentum=nan": "F.batch_norm takes momentum=nan; the running statistics become NaN",
+    "batch_norm:x=(0, 3)": "F.batch_norm on an empty batch returns an empty tensor and leaves NaN running statistics",
+    "layer_norm:eps=0.0": "F.layer_norm(eps=0) divides by zero on a constant row (NaN output), no error",
+    "layer_norm:eps=-1.0": "F.layer_norm(eps=-1) takes the square root of a negative number (NaN output), no error",
+    "clip_grad_value:clip_value=-1.0": "clip_grad_value_(clip_value=-1) clamps into [1, -1], setting every entry "
+                                       "to -1, without an error",
+}
+
 from impls.torch_native.augmentation import *  # noqa: E402,F401,F403
 from impls.torch_native.dropout import *  # noqa: E402,F401,F403
 from impls.torch_native.noise import *  # noqa: E402,F401,F403

@@ -85,9 +85,9 @@ def _selected_targets(config: pytest.Config) -> list:
     if not specs and os.environ.get("REGVERIFY_IMPL"):
         specs = [s for s in os.environ["REGVERIFY_IMPL"].split(",") if s]
     if not specs:
-        from impls.protocol import BUILTIN_TARGETS
+        from impls.protocol.target import DEFAULT_TARGETS
 
-        specs = list(BUILTIN_TARGETS)
+        specs = list(DEFAULT_TARGETS)
     try:
         return [load_target(spec) for spec in specs]
     except TargetLoadError as error:
@@ -138,11 +138,14 @@ CAPABILITIES = {
 }
 
 
-def _lacking(target, operation: str | None, requirements: tuple[str, ...]) -> str | None:
+def _lacking(target, operation: str | None, device: str | None, requirements: tuple[str, ...]) -> str | None:
     """Why this target cannot run a cell with these requirements, or None."""
     for requirement in requirements:
         kind, _, argument = requirement.partition(":")
-        if kind == "implements":
+        if kind == "device":
+            if (device or "cpu").split(":")[0] != argument:
+                return f"not applicable: runs on {argument} only"
+        elif kind == "implements":
             if not target.implements(argument):
                 return f"not implemented: {argument}"
         elif kind == "module":
@@ -167,6 +170,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "operation(*names): protocol operations the property exercises")
     config.addinivalue_line("markers", "dtypes(*names): restrict the dtype parametrization")
     config.addinivalue_line("markers", "requires(*capabilities): a cell is generated only for targets that have them")
+    config.addinivalue_line("markers", "spec_cases(field): one cell per operation whose spec has field (and per entry)")
+    config.addinivalue_line("markers", "tier(name): theory (default), edge or contract")
     config._regverify_targets = None  # loaded lazily: only suites that ask for `target` need them
     config._regverify_devices, config._regverify_devices_named = _selected_devices(config)
     config._regverify_absent = []  # cells not generated, as conformance-matrix data
@@ -197,40 +202,61 @@ def _absent(metafunc: pytest.Metafunc, target, operation, device, dtype, reason:
     })
 
 
+def spec_operations(field: str) -> list[str]:
+    """Operations whose spec has `field` (a non-empty table or a callable)."""
+    from impls.protocol import OPERATIONS
+
+    return [name for name, operation in OPERATIONS.items() if getattr(operation, field)]
+
+
+def _operations_and_cases(metafunc: pytest.Metafunc) -> list[tuple[str | None, list]]:
+    """(operation, its cases) for each operation the property runs on; cases [None] when it has no case axis.
+
+    ``@pytest.mark.operation(*names)`` names them; ``@pytest.mark.spec_cases(field)`` takes every operation
+    whose spec has `field`, and, when the property asks for ``case``, one cell per entry of that table.
+    """
+    from impls.protocol import OPERATIONS
+
+    spec_marker = metafunc.definition.get_closest_marker("spec_cases")
+    if spec_marker:
+        field = spec_marker.args[0]
+        with_cases = "case" in metafunc.fixturenames
+        return [(name, list(getattr(OPERATIONS[name], field)) if with_cases else [None])
+                for name in spec_operations(field)]
+    operation_marker = metafunc.definition.get_closest_marker("operation")
+    return [(name, [None]) for name in (operation_marker.args if operation_marker else [None])]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize target × operation × device × dtype with only the cells that can run; the rest are data."""
+    """Parametrize target × operation × case × device × dtype with only the cells that can run; the rest are data."""
     if "target" not in metafunc.fixturenames:
         return
-    operation_marker = metafunc.definition.get_closest_marker("operation")
-    operations = list(operation_marker.args) if operation_marker else [None]
+    operations = _operations_and_cases(metafunc)
     dtype_marker = metafunc.definition.get_closest_marker("dtypes")
     requirements = tuple(r for m in metafunc.definition.iter_markers("requires") for r in m.args)
-    wanted = [name for name in ("operation", "device", "dtype") if name in metafunc.fixturenames]
+    wanted = [name for name in ("operation", "case", "device", "dtype") if name in metafunc.fixturenames]
     params = []
     for target in _targets(metafunc.config):
-        for operation in operations:
+        for operation, cases in operations:
             devices = [d for d in metafunc.config._regverify_devices if target.runs_on(d)]
             dtypes = list(target.dtypes())
             if dtype_marker:
                 dtypes = [d for d in dtypes if d in dtype_marker.args]
-            axes = {
-                "device": devices if "device" in wanted else [None],
-                "dtype": dtypes if "dtype" in wanted else [None],
-            }
-            missing = (f"not implemented: {operation}" if operation and not target.implements(operation)
-                       else _lacking(target, operation, requirements))
-            for device in axes["device"]:
-                for dtype in axes["dtype"]:
+            for device in (devices if "device" in wanted else [None]):
+                missing = (f"not implemented: {operation}" if operation and not target.implements(operation)
+                           else _lacking(target, operation, device, requirements))
+                for dtype in (dtypes if "dtype" in wanted else [None]):
                     reason = missing or (device_unavailable_reason(device) if device is not None else None)
                     if reason:
                         _absent(metafunc, target, operation, device, dtype, reason)
                         continue
-                    chosen = {"operation": operation, "device": device, "dtype": dtype}
-                    values = [target] + [chosen[name] for name in wanted]
-                    shown = [target.name] + [str(chosen[n]) for n in ("operation", "device", "dtype")
-                                             if chosen[n] is not None and (n != "operation" or len(operations) > 1)]
-                    params.append(pytest.param(*values, id="-".join(shown)))
-    # No cell can run: parametrize with nothing, which pytest collects as no test (the reasons are data).
+                    for case in cases:
+                        chosen = {"operation": operation, "case": case, "device": device, "dtype": dtype}
+                        values = [target] + [chosen[name] for name in wanted]
+                        shown = [target.name] + [
+                            getattr(chosen[n], "label", str(chosen[n])) for n in ("operation", "case", "device", "dtype")
+                            if chosen[n] is not None and (n != "operation" or len(operations) > 1)]
+                        params.append(pytest.param(*values, id="-".join(shown)))
     metafunc.parametrize(["target", *wanted], params)
 
 

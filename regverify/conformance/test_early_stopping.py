@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regverify.conformance.assertions import as_numpy, assert_exact, assert_raises_invalid
+from regverify.conformance.assertions import as_numpy, assert_exact
 
 OPERATION = "EarlyStopping"
 
@@ -189,36 +189,5 @@ def test_early_stopping_with_patience_1_stops_at_the_first_non_improvement_keepi
 
 # ---------------------------------------------------------------- invalid input
 
-INVALID = [
-    ("patience", 0, "≥ 1"),
-    ("patience", -2, "≥ 1"),
-    ("patience", 1.5, "≥ 1"),
-    ("patience", True, "≥ 1"),
-    ("patience", "3", "≥ 1"),
-    ("min_delta", -0.25, "[0.0, inf)"),
-    ("min_delta", math.nan, "[0.0, inf)"),
-    ("min_delta", math.inf, "[0.0, inf)"),
-    ("min_delta", "0", "[0.0, inf)"),
-    ("mode", "mean", "('min', 'max')"),
-    ("mode", "MIN", "('min', 'max')"),
-    ("mode", None, "('min', 'max')"),
-]
 
 
-@pytest.mark.operation(OPERATION)
-@pytest.mark.parametrize(("parameter", "bad", "allowed"), INVALID, ids=lambda v: repr(v))
-def test_early_stopping_invalid_parameter_error_names_it_its_value_and_range(target, parameter, bad, allowed):
-    keywords = {"patience": 3, "min_delta": 0.0, "mode": "min"}
-    keywords[parameter] = bad
-    patience = keywords.pop("patience")
-    error = assert_raises_invalid(
-        lambda: target.module.EarlyStopping(patience, **keywords),
-        parameter=parameter, value=bad, accepted=(ValueError, TypeError), what=f"{target.name}.EarlyStopping",
-    )
-    message = str(error)
-    if not getattr(target.module, "ERROR_CONTRACT", False):
-        pytest.skip(f"{target.name} does not claim regverify's error contract; it raised {type(error).__name__}: {message}")
-    assert parameter in message and repr(bad) in message, (
-        f"{target.name}.EarlyStopping({parameter}={bad!r}) error {message!r} should name {parameter} and the value")
-    if isinstance(error, ValueError):
-        assert allowed in message, f"{target.name}.EarlyStopping error {message!r} should state the allowed {allowed}"

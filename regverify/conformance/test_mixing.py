@@ -26,7 +26,13 @@ from scipy import stats as sps
 
 import regstats as stats
 from regstats import budget
-from regverify.conformance.assertions import as_numpy, assert_close, assert_distribution, assert_exact, assert_raises_invalid
+from regverify.conformance.assertions import (
+    as_numpy,
+    assert_close,
+    assert_distribution,
+    assert_exact,
+    assert_raises_invalid,
+)
 from regverify.conformance.strategies import SEEDS, case_values
 
 #: α values drawn: the grid keeps the KS design (one bisection per α) cacheable.
@@ -264,27 +270,6 @@ def test_mixup_lambda_follows_beta_alpha_alpha(target, operation, device, dtype,
 # ---------------------------------------------------------------- invalid input
 
 INVALID_ALPHA = [0.0, -1.0, math.nan, math.inf, "1", None]
-
-
-@pytest.mark.operation("mixup", "cutmix")
-@pytest.mark.parametrize("bad_alpha", INVALID_ALPHA, ids=repr)
-def test_mixing_invalid_alpha_error_names_alpha_its_value_and_range(target, operation, bad_alpha):
-    x = target.asarray(np.ones((2, 1, 2, 2)), "float32")
-    y = target.asarray(np.eye(2), "float32")
-    error = assert_raises_invalid(
-        lambda: getattr(target.module, operation)(x, y, bad_alpha, generator=target.generator(0)),
-        parameter="alpha", value=bad_alpha, accepted=(ValueError, TypeError, RuntimeError),
-        what=f"{target.name}.{operation}",
-    )
-    message = str(error)
-    if not getattr(target.module, "ERROR_CONTRACT", False):
-        pytest.skip(f"{target.name} does not claim regverify's error contract; it raised {type(error).__name__}: {message}")
-    assert isinstance(error, (ValueError, TypeError)), (
-        f"{target.name}.{operation}: raised {type(error).__name__}, but should raise ValueError or TypeError")
-    assert "alpha" in message and repr(bad_alpha) in message, (
-        f"{target.name}.{operation}(alpha={bad_alpha!r}) error {message!r} should name alpha and the value")
-    if isinstance(error, ValueError):
-        assert "(0.0, inf)" in message, f"{target.name}.{operation} error {message!r} should state the range (0.0, inf)"
 
 
 @pytest.mark.operation("mixup", "cutmix")

@@ -29,9 +29,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats as sps
 
+import regstats as stats
 from impls.numpy_ref.noise import SELU_ALPHA_PRIME
 from impls.protocol import load_target
-import regstats as stats
 from regstats import budget
 from regverify.conformance.assertions import (
     as_numpy,
@@ -39,10 +39,17 @@ from regverify.conformance.assertions import (
     assert_close,
     assert_distribution,
     assert_exact,
-    assert_raises_invalid,
     assert_variance,
 )
-from regverify.conformance.strategies import SEEDS, Case, case_values, dropout_cases, gradient_shapes, open_probabilities, probabilities
+from regverify.conformance.strategies import (
+    SEEDS,
+    Case,
+    case_values,
+    dropout_cases,
+    gradient_shapes,
+    open_probabilities,
+    probabilities,
+)
 
 STATISTICAL_DTYPES = ("float32", "float64")
 #: Probabilities in [0, 1) (Gaussian dropout's variance p/(1-p) is infinite at p = 1).
@@ -439,14 +446,13 @@ def test_dropconnect_training_output_has_the_eval_output_as_mean(target, device,
 @pytest.mark.operation(DROPCONNECT)
 @pytest.mark.dtypes("float64")
 @given(case=dropconnect_cases(max_size=2))
+@pytest.mark.requires("backward")
 def test_dropconnect_gradients_match_central_differences(target, device, dtype, case):
     """Linear in each of x, W, b for a fixed mask (same seed), so central differences with h = 1 have no
     truncation error; rounding: each loss is a sum of ≤ B·O·(I+1) products, error ≤ that count·eps·T, T the
     sum of their magnitudes, divided by 2h."""
     arrays = dropconnect_arrays(case)
     _, result = dropconnect_call(target, case, device, dtype, arrays)
-    if result.backward is None:
-        pytest.skip(f"not implemented by {target.name}: {DROPCONNECT}_backward")
     upstream = np.random.default_rng(case.data_seed + 1).uniform(-1, 1, as_numpy(result.out).shape)
     grads = result.backward(target.asarray(upstream, dtype, device))
 
@@ -768,14 +774,13 @@ def test_attention_dropout_keep_count_is_binomial(target, device, dtype, case):
 @pytest.mark.operation(ATTENTION)
 @pytest.mark.dtypes("float64")
 @given(case=dropout_cases(shapes=st.just((1, 1, 2, 2))))
+@pytest.mark.requires("backward")
 def test_attention_dropout_gradients_match_central_differences(target, device, dtype, case):
     """Fixed mask (same seed). Linear in v; in q and k smooth, with third derivatives bounded by
     T = Σ|g|·c·S·max|v|·(max|q|,|k|)³/d^(3/2) (softmax derivatives up to third order are ≤ 1): truncation
     ≤ h²/6·T per entry; rounding ≤ (S+d+3)·eps·F/h, F = Σ|g|·max(|A|c|v|)."""
     arrays = attention_arrays(case.data_seed, *case.shape)
     _, result = attention_call(target, case, device, dtype, arrays)
-    if result.backward is None:
-        pytest.skip(f"not implemented by {target.name}: {ATTENTION}_backward")
     upstream = np.random.default_rng(case.data_seed + 1).uniform(-1, 1, as_numpy(result.out).shape)
     grads = result.backward(target.asarray(upstream, dtype, device))
 
@@ -915,38 +920,7 @@ def test_adaptive_dropout_keeps_each_unit_with_its_own_probability(target, devic
 
 # ================================================================ invalid input
 
-P_OPERATIONS = (GAUSSIAN, *SPATIAL, *ALPHA, LOCKED, *DEPTH)
 INVALID_P = [-0.1, 1.5, math.nan, "0.5", None]
-
-
-def call_with_p(target, operation: str, p):
-    shape = (2, 2, 2) + ((2,) if operation == "dropout3d" else ())
-    x = target.asarray(np.ones(shape), "float32")
-    return target.call(operation, x, p, training=True, generator=target.generator(0))
-
-
-@pytest.mark.operation(*P_OPERATIONS)
-@pytest.mark.parametrize("bad_p", INVALID_P, ids=repr)
-def test_noise_invalid_p_error_names_p_its_value_and_range(target, operation, bad_p):
-    if not getattr(target.module, "ERROR_CONTRACT", False):
-        pytest.skip(f"{target.name} does not claim regverify's error contract")
-    error = assert_raises_invalid(lambda: call_with_p(target, operation, bad_p), parameter="p", value=bad_p,
-                                  accepted=(ValueError, TypeError), what=f"{target.name}.{operation}")
-    message = str(error)
-    assert "p" in message and repr(bad_p) in message, f"{target.name}.{operation} error {message!r} should name p={bad_p!r}"
-    if isinstance(error, ValueError):
-        allowed = "[0, 1)" if operation == GAUSSIAN else "[0, 1]"
-        assert allowed.replace(" ", "") in message.replace(".0", "").replace(" ", ""), (
-            f"{target.name}.{operation} error {message!r} should state the range {allowed}")
-
-
-@pytest.mark.operation(GAUSSIAN)
-def test_gaussian_dropout_rejects_p_1_whose_variance_is_infinite(target):
-    if not getattr(target.module, "ERROR_CONTRACT", False):
-        pytest.skip(f"{target.name} does not claim regverify's error contract")
-    error = assert_raises_invalid(lambda: call_with_p(target, GAUSSIAN, 1.0), parameter="p", value=1.0,
-                                  accepted=(ValueError,), what=f"{target.name}.{GAUSSIAN}")
-    assert "p" in str(error) and "1.0" in str(error), str(error)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -964,39 +938,3 @@ def test_numpy_and_torch_references_agree_on_spatial_dropout_given_the_same_mask
                  what=f"torch vs numpy reference dropout1d(p={p}) [{case.describe()}]")
 
 
-def other_parameter_calls(target):
-    """Calls with one invalid parameter each: (operation, parameter, value, expected range text, call)."""
-    x4 = target.asarray(np.ones((1, 1, 3, 3)), "float32")
-    q = target.asarray(np.ones((1, 2, 2)), "float32")
-    ids = indices(target, [0, 1], "cpu")
-    weight = target.asarray(np.ones((3, 2)), "float32")
-    generator = target.generator(0)
-    return [
-        (NOISE, "sigma", -1.0, "[0.0, inf)", lambda: target.call(NOISE, x4, -1.0, generator=generator)),
-        (NOISE, "sigma", math.nan, "[0.0, inf)", lambda: target.call(NOISE, x4, math.nan, generator=generator)),
-        (ATTENTION, "p", 1.5, "[0, 1]", lambda: target.call(ATTENTION, q, q, q, 1.5, generator=generator)),
-        (DROPBLOCK, "p", -0.5, "[0, 1]", lambda: target.call(DROPBLOCK, x4, -0.5, 2, generator=generator)),
-        (DROPBLOCK, "block_size", 0, "≥ 1", lambda: target.call(DROPBLOCK, x4, 0.5, 0, generator=generator)),
-        (DROPCONNECT, "p", 2.0, "[0, 1]",
-         lambda: target.call(DROPCONNECT, q[0], q[0], None, 2.0, generator=generator)),
-        (EMBEDDING, "p", -1.0, "[0, 1]", lambda: target.call(EMBEDDING, ids, weight, -1.0, generator=generator)),
-        ("survival_probabilities", "num_layers", 0, "≥ 1", lambda: target.call("survival_probabilities", 0, 0.5)),
-        ("survival_probabilities", "p_last", 1.5, "[0, 1]", lambda: target.call("survival_probabilities", 4, 1.5)),
-        (ADAPTIVE, "keep_probability", 1.5, "[0, 1]",
-         lambda: target.call(ADAPTIVE, x4, target.asarray(np.array([0.5, 1.5, 0.5]), "float64"), generator=generator)),
-    ]
-
-
-@pytest.mark.parametrize("index", range(10))
-def test_noise_invalid_parameters_name_the_parameter_its_value_and_range(target, index):
-    if not getattr(target.module, "ERROR_CONTRACT", False):
-        pytest.skip(f"{target.name} does not claim regverify's error contract")
-    operation, parameter, value, allowed, bad_call = other_parameter_calls(target)[index]
-    if not target.implements(operation):
-        pytest.skip(f"not implemented by {target.name}: {operation}")
-    error = assert_raises_invalid(bad_call, parameter=parameter, value=value, accepted=(ValueError, TypeError),
-                                  what=f"{target.name}.{operation}")
-    message = str(error)
-    assert parameter in message and repr(value) in message and allowed in message, (
-        f"{target.name}.{operation}({parameter}={value!r}) error {message!r} should name {parameter}, "
-        f"{value!r} and the range {allowed}")
