@@ -4,7 +4,10 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from regverify.conformance.plugin import register_markers
+
     config.addinivalue_line("markers", "end_to_end(name): the test waits for this subprocess run (tests/test_cli.py)")
+    register_markers(config)  # meta-tests import the suite's modules, whose marks must be known
 
 
 @pytest.hookimpl(trylast=True)

@@ -9,3 +9,4 @@ from impls.numpy_ref.dropout import *  # noqa: E402,F401,F403
 from impls.numpy_ref.noise import *  # noqa: E402,F401,F403
 from impls.numpy_ref.normalization import *  # noqa: E402,F401,F403
 from impls.numpy_ref.penalties import *  # noqa: E402,F401,F403
+from impls.numpy_ref.shakedrop import *  # noqa: E402,F401,F403

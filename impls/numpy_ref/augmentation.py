@@ -4,6 +4,9 @@ Images are (N, C, H, W) arrays. Every stochastic operation takes ``generator=`` 
 np.random.Generator) and returns the random parameters it drew beside its output, so a test can
 rebuild the output exactly from them. These are not layers with a backward pass: they act on the
 data (or on the training loop), so each is a plain function, the protocol's ``op(...)`` form.
+
+Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
+forward/backward pair with its own validation.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Label smoothing, Gaussian dropout, spatial (channel) dropout, alpha dropout, DropConnect,
 locked (variational) dropout, embedding dropout and stochastic depth. Arithmetic is float64
 throughout; outputs are cast to the input's dtype once at the end.
+
+Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
+forward/backward pair with its own validation.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ Conventions, chosen once and documented here:
 - Penalty scales: ``l2_penalty(half=True)`` is (λ/2)‖w‖² (PyTorch's weight_decay=λ convention);
   ``half=False`` is λ‖w‖². Subgradients of |w| at 0 are 0 (``np.sign(0) == 0``, as torch.sign).
 - Optimizer steps follow torch.optim's exact update order (see each docstring).
+
+Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
+forward/backward pair with its own validation.
 """
 
 from __future__ import annotations

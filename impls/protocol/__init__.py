@@ -69,10 +69,13 @@ class Operation:
     report and the defect catalogue read (in the manner of PyTorch's OpInfo).
 
     - `invalid`: calls that every target must reject (tests: test_every_operation.py);
-    - `example(target, device, dtype, seed) -> (args, kwargs)`: one valid training-mode call, for the
-      properties every stochastic operation shares (determinism under a seed, inputs left unmodified,
-      the eval rule);
+    - `example(target, device, dtype, seed, p=..., units=None) -> (args, kwargs)`: one valid training-mode
+      call (x first, p second) drawing `units` random units, for the properties every stochastic
+      operation shares (determinism under a seed, inputs left unmodified, the eval rule, the law);
     - `random_unit` and `eval_rule`: what the randomness acts on, what eval mode returns;
+    - `units(mask) -> bool array`: the kept units in the returned randomness, each Bernoulli(1 - p);
+    - `structure(x, mask, p)` and `backward_rule(dout, mask, p)`: the training output and the input
+      gradient that the returned randomness determines (float64 NumPy; masks as NumPy arrays);
     - `conventions`: the legitimate choices a target declares in ``<NAME>_CONVENTIONS``;
     - `claims`: ledger claim IDs the operation rests on.
     """
@@ -88,6 +91,9 @@ class Operation:
     example: Callable[[Any, str, str, int], tuple[tuple, dict]] | None = None
     random_unit: str = ""
     eval_rule: str = ""
+    units: Callable[[Any], Any] | None = None
+    structure: Callable[[Any, Any, float], Any] | None = None
+    backward_rule: Callable[[Any, Any, float], Any] | None = None
     conventions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -33,12 +33,23 @@ register(
 )
 
 
-def _example(target, device: str, dtype: str, seed: int) -> tuple[tuple, dict]:
-    values = np.random.Generator(np.random.PCG64(seed)).uniform(0.5, 2.0, size=(4, 5))
-    return (target.asarray(values, dtype, device), 0.3), {"training": True, "generator": target.generator(seed, device)}
+def _example(target, device: str, dtype: str, seed: int, *, p: float = 0.3,
+             units: int | None = None) -> tuple[tuple, dict]:
+    shape = (units,) if units else (4, 5)
+    values = np.random.Generator(np.random.PCG64(seed)).uniform(0.5, 2.0, size=shape)
+    return (target.asarray(values, dtype, device), p), {"training": True, "generator": target.generator(seed, device)}
 
 
-for _name, _eval_rule in (("dropout", "identity"), ("dropout_standard", "keep_scaled")):
-    extend(_name, random_unit="element", eval_rule=_eval_rule, example=_example,
+def _inverted(x: np.ndarray, mask: np.ndarray, p: float) -> np.ndarray:
+    return np.zeros_like(x) if p == 1.0 else np.where(mask, x / (1.0 - p), 0.0)
+
+
+def _unscaled(x: np.ndarray, mask: np.ndarray, p: float) -> np.ndarray:
+    return np.where(mask, x, 0.0)
+
+
+for _name, _eval_rule, _rule in (("dropout", "identity", _inverted), ("dropout_standard", "keep_scaled", _unscaled)):
+    extend(_name, random_unit="element", eval_rule=_eval_rule, example=_example, units=np.asarray,
+           structure=_rule, backward_rule=_rule,
            invalid=invalid_values("p", NOT_PROBABILITIES, "[0, 1]",
                                   template_call(_name, Array(np.ones(4)), BAD, training=True, stochastic=True)))

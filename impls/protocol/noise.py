@@ -265,7 +265,7 @@ _WEIGHT = Array(np.ones((3, 2)))
 
 for _name in ("gaussian_dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
               "locked_dropout", "stochastic_depth", "stochastic_depth_original"):
-    _x = Array(np.ones((2, 2, 2, 2))) if _name == "dropout3d" else _X3
+    _x = Array(np.ones((2, 2, 2, 2))) if _name in ("dropout2d", "dropout3d") else _X3
     _allowed = "[0, 1)" if _name == "gaussian_dropout" else "[0, 1]"
     _values = (*_NOT_PROBABILITIES, 1.0) if _name == "gaussian_dropout" else _NOT_PROBABILITIES
     extend(_name, invalid=invalid_values("p", _values, _allowed,
@@ -297,3 +297,41 @@ for _name, _template in (("smooth_labels", lambda key: template_call("smooth_lab
     extend(_name, invalid=invalid_values("epsilon", _NOT_EPSILONS, "[0, 1]", _template({"epsilon": BAD}))
            + invalid_values("convention", ("Uniform", "off-target", None), str(LABEL_SMOOTHING_CONVENTIONS),
                             _template({"epsilon": 0.1, "convention": BAD})))
+
+
+# ---------------------------------------------------------------- ShakeDrop: spec, references, defect only
+
+
+def _shakedrop_example(target, device: str, dtype: str, seed: int, *, p: float = 0.3,
+                       units: int | None = None) -> tuple[tuple, dict]:
+    values = np.random.Generator(np.random.PCG64(seed)).uniform(0.5, 2.0, size=(units or 6, 3))
+    return (target.asarray(values, dtype, device), p), {"training": True, "generator": target.generator(seed, device)}
+
+
+def _per_sample(coefficient: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return coefficient.reshape((-1,) + (1,) * (x.ndim - 1))
+
+
+register(
+    Operation(
+        name="shakedrop",
+        family="noise",
+        summary="ShakeDrop (Yamada et al. 2018): per sample, gate b ~ Bernoulli(1-p) and α ~ U(-1, 1); training "
+        "(b + α - bα)·x; backward (b + β - bβ)·dout with β ~ U(0, 1); eval E[b + α - bα]·x = (1-p)·x.",
+        torch_signature="shakedrop(x, p=0.5, *, alpha_range=(-1, 1), beta_range=(0, 1), training=True, "
+        "generator=None) -> (out, {'gate', 'alpha', 'beta'})",
+        numpy_signature="shakedrop_forward(x, p=0.5, *, alpha_range, beta_range, training, generator) -> (out, cache); "
+        "shakedrop_backward(dout, cache) -> dx; cache['mask'] = {'gate', 'alpha', 'beta'}",
+        stochastic=True,
+        random_unit="sample",
+        eval_rule="keep_scaled",
+        example=_shakedrop_example,
+        units=lambda mask: np.asarray(mask["gate"]),
+        structure=lambda x, mask, p: np.where(_per_sample(mask["gate"], x), x, _per_sample(mask["alpha"], x) * x),
+        backward_rule=lambda dout, mask, p: np.where(_per_sample(mask["gate"], dout), dout,
+                                                     _per_sample(mask["beta"], dout) * dout),
+        invalid=invalid_values("p", _NOT_PROBABILITIES, "[0, 1]", template_call("shakedrop", _X3, BAD, stochastic=True))
+        + invalid_values("alpha_range", ((1.0, -1.0), (0.0, math.inf)), "low ≤ high",
+                         template_call("shakedrop", _X3, 0.5, alpha_range=BAD, stochastic=True)),
+    )
+)

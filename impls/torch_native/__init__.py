@@ -3,6 +3,34 @@
 BACKEND = "torch"
 NAME = "torch-native"
 
+_NONE = "PyTorch has no built-in for it"
+_TORCHVISION = "PyTorch has no built-in; torchvision's is checked by the torchvision target"
+#: Operations this adapter does not provide, and why: the conformance matrix shows the reason.
+NOT_ADAPTED = {
+    "dropout_standard": _NONE + " (F.dropout is inverted dropout only)",
+    "smooth_labels": _NONE + " (label smoothing exists only inside F.cross_entropy, checked there)",
+    "gaussian_dropout": _NONE,
+    "dropconnect_linear": _NONE,
+    "locked_dropout": _NONE,
+    "embedding_dropout": _NONE,
+    "stochastic_depth": _TORCHVISION + " (torchvision.ops.stochastic_depth)",
+    "stochastic_depth_original": _NONE + " (torchvision's stochastic depth is the inverted rule)",
+    "survival_probabilities": _NONE,
+    "gaussian_noise": _NONE,
+    "dropblock2d": _TORCHVISION + " (torchvision.ops.drop_block2d)",
+    "adaptive_dropout": _NONE,
+    "shakedrop": _NONE,
+    "mixup": _TORCHVISION + " (transforms.v2.MixUp)",
+    "cutmix": _TORCHVISION + " (transforms.v2.CutMix)",
+    "EarlyStopping": _NONE + " (a training-loop rule; Keras has one, checked by the keras target)",
+    "random_hflip": _TORCHVISION, "random_vflip": _TORCHVISION, "random_rot90": _TORCHVISION,
+    "random_rotation": _TORCHVISION, "random_scale": _TORCHVISION, "random_crop": _TORCHVISION,
+    "color_jitter": _TORCHVISION, "cutout": _TORCHVISION, "random_erasing": _TORCHVISION,
+    "random_gaussian_noise": _TORCHVISION,
+    "orthogonality_penalty": _NONE,
+    "l1_subgradient_step": _NONE + " (torch.optim has no L1 option)",
+}
+
 _NO_PENALTY_API = ("PyTorch has no penalty function to validate λ: the adapter composes F.mse_loss/F.l1_loss as "
                    "users write it, and a negative weight turns the penalty into a reward")
 #: PyTorch accepts these invalid calls silently (PyTorch 2.13): the suite reports each as a finding.

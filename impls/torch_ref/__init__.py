@@ -9,3 +9,4 @@ from impls.torch_ref.dropout import *  # noqa: E402,F401,F403
 from impls.torch_ref.noise import *  # noqa: E402,F401,F403
 from impls.torch_ref.normalization import *  # noqa: E402,F401,F403
 from impls.torch_ref.penalties import *  # noqa: E402,F401,F403
+from impls.torch_ref.shakedrop import *  # noqa: E402,F401,F403

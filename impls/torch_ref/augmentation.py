@@ -2,6 +2,9 @@
 
 Images are (N, C, H, W) tensors. Every stochastic operation takes ``generator=`` (a torch.Generator
 on the input's device) and returns the random parameters it drew beside its output.
+
+Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
+forward/backward pair with its own validation.
 """
 
 from __future__ import annotations

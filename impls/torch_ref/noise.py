@@ -1,6 +1,9 @@
 """Noise-injection regularizers from scratch in PyTorch (any device, any floating dtype; autograd gradients).
 
 Semantics are those of impls/numpy_ref/noise.py, which documents each formula.
+
+Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
+forward/backward pair with its own validation.
 """
 
 from __future__ import annotations

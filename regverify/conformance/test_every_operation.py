@@ -5,18 +5,22 @@ read here, so a new operation gets them by being registered.
   silently is a finding, declared in its adapter's FINDINGS with where it was reported); a target that
   claims the error contract names the parameter, the value and the allowed range;
 - theory, for each stochastic operation with an example call: the same generator state gives the same
-  output, the call leaves its inputs as they were, and eval mode follows the spec's eval rule.
+  output, the call leaves its inputs as they were, eval mode follows the spec's eval rule, the training
+  output and the backward are what the returned randomness determines, and the kept units are
+  Bernoulli(1 - p) (exact binomial test at the suite's per-check α, power 0.999 against |Δkeep| ≥ 0.01).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import regstats as stats
 from impls.protocol import OPERATIONS
-from regverify.conformance.assertions import as_numpy, assert_close, assert_exact
+from regstats import budget
+from regverify.conformance.assertions import as_numpy, assert_binomial, assert_close, assert_exact
 from regverify.conformance.tolerances import eps
 
 SEEDS = st.integers(0, 2**32 - 1)
@@ -79,8 +83,8 @@ def test_invalid_parameter_error_names_it_its_value_and_range(target, operation,
 # ---------------------------------------------------------------- theory: stochastic operations with an example
 
 
-def _example(target, operation: str, device: str, dtype: str, seed: int) -> tuple[tuple, dict]:
-    return OPERATIONS[operation].example(target, device, dtype, seed)
+def _example(target, operation: str, device: str, dtype: str, seed: int, **options: object) -> tuple[tuple, dict]:
+    return OPERATIONS[operation].example(target, device, dtype, seed, **options)
 
 
 @pytest.mark.spec_cases("example")
@@ -118,3 +122,63 @@ def test_eval_mode_follows_the_operation_eval_rule(target, operation, device, dt
         expected = as_numpy(x).astype(np.float64) * (1.0 - p)
         assert_close(out, expected, rtol=2 * eps(dtype), atol=0.0, why="two roundings of eps/2: 1-p and the product",
                      what=f"{target.name}.{operation}(p={p}, training=False) vs (1-p)·x")
+
+
+# ---------------------------------------------------------------- theory: the returned randomness and its law
+
+OPEN_PROBABILITIES = st.sampled_from([0.1, 0.25, 0.5, 0.75, 0.9])
+
+
+def _numpy_mask(mask: object) -> object:
+    return {key: as_numpy(value) for key, value in mask.items()} if isinstance(mask, dict) else as_numpy(mask)
+
+
+def _structure_tolerance(dtype: str) -> tuple[float, str]:
+    # The scale or per-unit coefficient is rounded once to the dtype, the product once: 2 roundings of eps/2.
+    return 2 * eps(dtype), f"2 roundings of eps({dtype})/2: the scale or coefficient, then the product"
+
+
+@pytest.mark.spec_cases("structure")
+@given(seed=SEEDS, p=OPEN_PROBABILITIES)
+def test_training_output_is_what_the_returned_randomness_determines(target, operation, device, dtype, seed, p):
+    args, kwargs = _example(target, operation, device, dtype, seed, p=p)
+    result = target.call(operation, *args, **kwargs)
+    x = as_numpy(args[0]).astype(np.float64)
+    expected = OPERATIONS[operation].structure(x, _numpy_mask(result.mask), p)
+    rtol, why = _structure_tolerance(dtype)
+    assert_close(result.out, expected, rtol=rtol, atol=0.0, why=why,
+                 what=f"{target.name}.{operation}(p={p}) training output vs its returned randomness (seed {seed})")
+
+
+@pytest.mark.spec_cases("backward_rule")
+@pytest.mark.requires("backward")
+@given(seed=SEEDS, p=OPEN_PROBABILITIES)
+def test_backward_is_what_the_returned_randomness_determines(target, operation, device, dtype, seed, p):
+    args, kwargs = _example(target, operation, device, dtype, seed, p=p)
+    result = target.call(operation, *args, **kwargs)
+    dout = as_numpy(args[0]).astype(np.float64)[::-1].copy()  # any upstream gradient; reversed x is nonzero
+    (dx,) = result.backward(target.asarray(dout, dtype, device))[:1]
+    expected = OPERATIONS[operation].backward_rule(dout, _numpy_mask(result.mask), p)
+    rtol, why = _structure_tolerance(dtype)
+    assert_close(dx, expected, rtol=rtol, atol=0.0, why=why,
+                 what=f"{target.name}.{operation}(p={p}) backward vs its returned randomness (seed {seed})")
+
+
+def _law_design() -> stats.Design:
+    """A keep rate off by 0.01 is caught 999 times in 1000, at the suite's per-check α."""
+    return stats.Design(alpha=budget.alpha(), power=0.999, delta=0.01)
+
+
+@pytest.mark.spec_cases("units")
+@pytest.mark.dtypes("float32")
+@settings(max_examples=2)
+@given(seed=SEEDS, p=OPEN_PROBABILITIES)
+def test_kept_units_are_bernoulli_with_the_keep_probability(target, operation, device, dtype, seed, p):
+    design = _law_design()
+    n = stats.binomial_sample_size(1.0 - p, design)
+    args, kwargs = _example(target, operation, device, dtype, seed, p=p, units=n)
+    result = target.call(operation, *args, **kwargs)
+    kept = OPERATIONS[operation].units(_numpy_mask(result.mask))
+    assert_binomial(int(np.count_nonzero(kept)), int(kept.size), 1.0 - p, design,
+                    what=f"{target.name}.{operation}(p={p}) kept {OPERATIONS[operation].random_unit}s",
+                    replay=f"[seed {seed}]")
