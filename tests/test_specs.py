@@ -72,3 +72,12 @@ def test_no_module_of_the_suite_is_over_400_lines_without_saying_why():
             if text.count("\n") > 400 and "Over 400 lines:" not in text[:3000]:
                 long.append(f"{path.relative_to(root.parent)} ({text.count(chr(10))} lines)")
     assert not long, f"modules over 400 lines without 'Over 400 lines: <why>' in their docstring: {long}"
+
+
+def test_every_operation_family_names_its_suite_module_and_its_defects_agree():
+    modules = {name.removeprefix("test_") for name in SUITE_MODULES}
+    wrong = sorted(f"{name}: {spec.family}" for name, spec in OPERATIONS.items() if spec.family not in modules)
+    assert not wrong, f"operation families with no regverify/conformance/test_<family>.py: {wrong}"
+    disagree = sorted(f"{d.module}: {d.family} vs {OPERATIONS[d.operation].family}" for d in CATALOGUE
+                      if d.operation in OPERATIONS and d.family != OPERATIONS[d.operation].family)
+    assert not disagree, f"defects whose family differs from their operation's: {disagree}"

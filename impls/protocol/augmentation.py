@@ -16,7 +16,7 @@ from impls.protocol.calls import BAD, Array, extend, invalid_values, template_ca
 register(
     Operation(
         name="mixup",
-        family="augmentation",
+        family="mixing",
         summary="Mixup: one λ ~ Beta(α, α) per batch and a permutation partner; "
         "x̃ = λx + (1-λ)x[perm], ỹ = λy + (1-λ)y[perm].",
         torch_signature="mixup(x, y_onehot, alpha=1.0, *, generator=None) -> (x_mixed, y_mixed, (lam, permutation))",
@@ -29,7 +29,7 @@ register(
 register(
     Operation(
         name="cutmix",
-        family="augmentation",
+        family="mixing",
         summary="CutMix: paste a box of the permutation partner (one box per batch, side √(1-λ) of the image, "
         "λ ~ Beta(α, α), clipped at the borders); labels mix by the area actually pasted.",
         torch_signature="cutmix(x, y_onehot, alpha=1.0, *, generator=None) -> "
@@ -43,7 +43,7 @@ register(
 register(
     Operation(
         name="EarlyStopping",
-        family="augmentation",
+        family="early_stopping",
         summary="Early stopping with patience (week-6 loop): the counter resets when the improvement over the "
         "best metric exceeds min_delta, else grows by 1; step returns True once counter ≥ patience.",
         torch_signature="EarlyStopping(patience, *, min_delta=0.0, mode='min', restore_best=True); "

@@ -15,7 +15,7 @@ from impls.protocol.calls import BAD, Array, extend, invalid_values, template_ca
 register(
     Operation(
         name="smooth_labels",
-        family="noise",
+        family="label_smoothing",
         summary="Smoothed one-hot targets, last axis = classes. convention='uniform': (1-ε)y + ε/K "
         "(PyTorch, Week 6); convention='off_target': 0 → ε/(K-1), 1 → 1-ε (Module 2).",
         torch_signature="smooth_labels(targets, num_classes, epsilon, *, convention='uniform', dtype=None) -> q",
@@ -28,7 +28,7 @@ register(
 register(
     Operation(
         name="label_smoothing_cross_entropy",
-        family="noise",
+        family="label_smoothing",
         summary="Cross-entropy against smoothed targets, F.cross_entropy's options: class dim 1 (0 for 1-D "
         "logits), index or class-probability targets, per-class weight, ignore_index, reduction none/mean/sum. "
         "Per sample -Σ_c w_c q_c log softmax(z)_c; 'mean' divides by Σ w[target] over non-ignored samples "
@@ -335,3 +335,30 @@ register(
                          template_call("shakedrop", _X3, 0.5, alpha_range=BAD, stochastic=True)),
     )
 )
+
+
+def _example_of(shape: tuple[int, ...], *extra: object):
+    """An example call x (values in [0.5, 2)), p, then `extra` positional parameters, in training mode."""
+
+    def example(target, device: str, dtype: str, seed: int, *, p: float = 0.3, units: int | None = None):
+        values = np.random.Generator(np.random.PCG64(seed)).uniform(0.5, 2.0, size=shape)
+        return ((target.asarray(values, dtype, device), p, *extra),
+                {"training": True, "generator": target.generator(seed, device)})
+
+    return example
+
+
+for _name, _shape, _extra, _eval_rule, _unit in (
+    ("gaussian_dropout", (4, 5), (), "identity", "element"),
+    ("dropout1d", (2, 3, 4), (), "identity", "channel"),
+    ("dropout2d", (2, 3, 4, 4), (), "identity", "channel"),
+    ("dropout3d", (2, 3, 2, 2, 2), (), "identity", "channel"),
+    ("alpha_dropout", (4, 5), (), "identity", "element"),
+    ("feature_alpha_dropout", (2, 3, 4), (), "identity", "channel"),
+    ("locked_dropout", (4, 2, 3), (), "identity", "element"),
+    ("stochastic_depth", (4, 3), (), "identity", "sample"),
+    ("stochastic_depth_original", (4, 3), (), "keep_scaled", "sample"),
+    ("gaussian_noise", (4, 5), (), "identity", "element"),
+    ("dropblock2d", (2, 2, 6, 6), (3,), "identity", "block"),
+):
+    extend(_name, example=_example_of(_shape, *_extra), eval_rule=_eval_rule, random_unit=_unit)

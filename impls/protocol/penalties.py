@@ -24,8 +24,9 @@ def _penalty(name: str, summary: str, args: str, claims: tuple[str, ...]) -> Non
     ))
 
 
-def _plain(name: str, summary: str, signature: str, claims: tuple[str, ...] = (), stochastic: bool = False) -> None:
-    register(Operation(name=name, family="penalties", summary=summary, torch_signature=signature,
+def _plain(name: str, summary: str, signature: str, claims: tuple[str, ...] = (), stochastic: bool = False,
+           family: str = "penalties") -> None:
+    register(Operation(name=name, family=family, summary=summary, torch_signature=signature,
                        numpy_signature=signature, stochastic=stochastic, claims=claims))
 
 
@@ -56,15 +57,15 @@ _plain("clip_grad_value", "Clamp every gradient entry into [−clip_value, clip_
        "clip_grad_value(grads, clip_value) -> clipped")
 _plain("sgd_step", "One torch.optim.SGD step: d = g + λw; momentum buffer; w − lr·d.",
        "sgd_step(w, grad, lr, *, weight_decay=0, momentum=0, dampening=0, nesterov=False, buffer=None) "
-       "-> (w_new, buffer)", ("WEIGHT_DECAY.SGD.SHRINK", "WEIGHT_DECAY.SGD.MOMENTUM"))
+       "-> (w_new, buffer)", ("WEIGHT_DECAY.SGD.SHRINK", "WEIGHT_DECAY.SGD.MOMENTUM"), family="optimizers")
 _plain("adam_step", "One torch.optim.Adam step; weight_decay adds λw to the gradient (L2, coupled).",
        "adam_step(w, grad, lr=1e-3, *, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, state=None) -> (w_new, state)",
-       ("WEIGHT_DECAY.L2_EQUIVALENCE",))
+       ("WEIGHT_DECAY.L2_EQUIVALENCE",), family="optimizers")
 _plain("adamw_step", "One torch.optim.AdamW step: w(1 − lr·λ) first, then Adam on the raw gradient (decoupled).",
        "adamw_step(w, grad, lr=1e-3, *, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, state=None) "
-       "-> (w_new, state)", ("WEIGHT_DECAY.L2_EQUIVALENCE",))
+       "-> (w_new, state)", ("WEIGHT_DECAY.L2_EQUIVALENCE",), family="optimizers")
 _plain("grouped_steps", "Several optimizer steps over two parameter groups; names in no_decay get weight_decay=0.",
-       "grouped_steps(params: dict, grads: list[dict], *, optimizer, lr, weight_decay, no_decay=()) -> params")
+       "grouped_steps(params: dict, grads: list[dict], *, optimizer, lr, weight_decay, no_decay=()) -> params", family="optimizers")
 
 
 # ---------------------------------------------------------------- spec tables: invalid input

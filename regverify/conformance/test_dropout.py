@@ -23,11 +23,13 @@ from impls.protocol import load_target
 from regstats import budget
 from regverify.conformance.assertions import (
     as_numpy,
-    assert_binomial,
+    assert_binomial_sequential,
     assert_close,
     assert_exact,
+    block_seed,
 )
 from regverify.conformance.strategies import dropout_cases, gradient_shapes, open_probabilities
+from regverify.conformance.tolerances import eps
 
 OPERATIONS = ("dropout", "dropout_standard")
 
@@ -41,9 +43,6 @@ def train_scale(operation: str, p: float) -> float:
 def eval_scale(operation: str, p: float) -> float:
     return 1.0 if operation == "dropout" else 1.0 - p
 
-
-def eps(dtype: str) -> float:
-    return float(torch.finfo(getattr(torch, dtype)).eps)
 
 
 def scaling_tolerance(dtype: str) -> tuple[float, str]:
@@ -141,15 +140,19 @@ def test_dropout_is_deterministic_under_a_fixed_seed(target, operation, device, 
 @pytest.mark.claims("DROPOUT.MASK.BERNOULLI")
 @given(case=dropout_cases())
 def test_dropout_keep_count_is_binomial_with_keep_probability_1_minus_p(target, operation, device, dtype, case):
+    """Sequential: blocks of draws (block j on its own seed, block_seed(seed, j)) until the keep count decides."""
     p = case.params["p"]
-    design = keep_design()
-    n = stats.binomial_sample_size(1.0 - p, design)
-    sized = case.__class__(case.params, case.seed, case.data_seed, (n,))
-    _, result = run(target, operation, sized, device, dtype)
-    kept = int(as_numpy(result.mask).sum())
-    assert_binomial(
-        kept, n, 1.0 - p, design, what=f"{target.name}.{operation}(p={p}) keep count",
-        replay=sized.replay(target, operation, device, dtype, training=True),
+    blocks = []
+
+    def draw_block(m: int) -> tuple[int, int]:
+        blocks.append(case.__class__(case.params, block_seed(case.seed, len(blocks)), case.data_seed, (m,)))
+        _, result = run(target, operation, blocks[-1], device, dtype)
+        return int(as_numpy(result.mask).sum()), m
+
+    assert_binomial_sequential(
+        draw_block, 1.0 - p, keep_design(), what=f"{target.name}.{operation}(p={p}) keep count",
+        replay=lambda: f"[{case.describe()}; last block] " + blocks[-1].replay(target, operation, device, dtype,
+                                                                             training=True),
     )
 
 
@@ -161,24 +164,32 @@ def test_dropout_training_mean_equals_eval_output_with_bernoulli_variance(target
     the training scale s, and its count of s-values must be Binomial(n, 1-p); then E[r] = s(1-p), which
     is the eval scale, and Var[r] = s²p(1-p) (for inverted dropout p/(1-p)), both exactly."""
     p = case.params["p"]
-    design = keep_design()
-    n = stats.binomial_sample_size(1.0 - p, design)
-    sized = case.__class__(case.params, case.seed, case.data_seed, (n,))
-    x, result = run(target, operation, sized, device, dtype)
-    replay = sized.replay(target, operation, device, dtype, training=True)
-    ratio = as_numpy(result.out).astype(np.float64) / as_numpy(x).astype(np.float64)
     s = train_scale(operation, p)
     rtol, why = scaling_tolerance(dtype)
-    survivors = ratio != 0
-    assert_close(ratio[survivors], np.full(int(survivors.sum()), s), rtol=rtol, atol=0.0, why=why,
-                 what=f"{target.name}.{operation}(p={p}) out/x of survivors", replay=replay)
-    mean, variance = float(ratio.mean()), float(ratio.var())
-    assert_binomial(
-        int(survivors.sum()), n, 1.0 - p, design,
-        what=(f"{target.name}.{operation}(x, p={p}) E[out/x]={mean:.4f} (should be {eval_scale(operation, p):.4f}), "
-              f"Var[out/x]={variance:.4f} (should be {s * s * p * (1 - p):.4f}); survivor count"),
-        replay=replay,
+    blocks, sums = [], np.zeros(3)  # Σ 1, Σ r, Σ r² over the blocks drawn
+
+    def draw_block(m: int) -> tuple[int, int]:
+        blocks.append(case.__class__(case.params, block_seed(case.seed, len(blocks)), case.data_seed, (m,)))
+        x, result = run(target, operation, blocks[-1], device, dtype)
+        ratio = as_numpy(result.out).astype(np.float64) / as_numpy(x).astype(np.float64)
+        survivors = ratio != 0
+        assert_close(ratio[survivors], np.full(int(survivors.sum()), s), rtol=rtol, atol=0.0, why=why,
+                     what=f"{target.name}.{operation}(p={p}) out/x of survivors",
+                     replay=blocks[-1].replay(target, operation, device, dtype, training=True))
+        sums[:] += (m, ratio.sum(), (ratio * ratio).sum())
+        return int(survivors.sum()), m
+
+    def what() -> str:
+        mean = sums[1] / sums[0]
+        return (f"{target.name}.{operation}(x, p={p}) E[out/x]={mean:.4f} (should be {eval_scale(operation, p):.4f}), "
+                f"Var[out/x]={sums[2] / sums[0] - mean * mean:.4f} (should be {s * s * p * (1 - p):.4f}); survivor count")
+
+    outcome = assert_binomial_sequential(
+        draw_block, 1.0 - p, keep_design(), what=f"{target.name}.{operation}(x, p={p}) survivor count",
+        replay=lambda: f"{what()} [{case.describe()}; last block] "
+                       + blocks[-1].replay(target, operation, device, dtype, training=True),
     )
+    assert outcome.n == sums[0], f"{what()}: the test counted {outcome.n} draws, the property {sums[0]:.0f}"
 
 
 # ---------------------------------------------------------------- gradients

@@ -12,6 +12,8 @@ read here, so a new operation gets them by being registered.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -73,7 +75,9 @@ def test_invalid_parameter_error_names_it_its_value_and_range(target, operation,
     else:
         raise AssertionError(f"{what} returned silently, but should raise ValueError or TypeError")
     message = str(error)
-    assert case.parameter in message and case.value_as_shown in message, (
+    assert message.startswith(f"{operation}:"), f"{what} error {message!r} should start by naming {operation}"
+    named = re.search(rf"(?<!\w){re.escape(case.parameter)}(?!\w)", message)  # "p" as a word, not a letter
+    assert named and case.value_as_shown in message, (
         f"{what} error {message!r} should name {case.parameter} and the value {case.value_as_shown}")
     if isinstance(error, ValueError):
         assert _normalized(case.allowed) in _normalized(message), (

@@ -34,6 +34,7 @@ from regverify.conformance.assertions import (
     assert_raises_invalid,
 )
 from regverify.conformance.strategies import SEEDS, case_values
+from regverify.conformance.tolerances import eps
 
 #: α values drawn: the grid keeps the KS design (one bisection per α) cacheable.
 ALPHAS = (0.2, 0.5, 1.0, 2.0)
@@ -95,9 +96,6 @@ def mix_cases(draw, sides=SIDES) -> MixCase:
         data_seed=draw(SEEDS, label="data_seed"),
     )
 
-
-def eps(dtype: str) -> float:
-    return float(torch.finfo(getattr(torch, dtype)).eps)
 
 
 def subnormal_spacing(dtype: str) -> float:

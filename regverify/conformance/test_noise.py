@@ -13,6 +13,10 @@ Structure is asserted exactly; each distributional property is one exact or dist
 sample size comes from a stated Design, and spends one check of the suite's false-failure budget.
 Statistical tests run at float32 and float64: half precision rounds the noise itself (ties at 1, shifted
 atoms), which the exact tests would read as defects; the structure tests cover every dtype.
+
+Over 400 lines: one module per regularizer family (what `regverify check --only FAMILY` and the defect
+catalogue select); its properties share the family's case strategies. What an operation spec can say lives
+in test_every_operation.py instead.
 """
 
 from __future__ import annotations
@@ -50,14 +54,12 @@ from regverify.conformance.strategies import (
     open_probabilities,
     probabilities,
 )
+from regverify.conformance.tolerances import eps
 
 STATISTICAL_DTYPES = ("float32", "float64")
 #: Probabilities in [0, 1) (Gaussian dropout's variance p/(1-p) is infinite at p = 1).
 below_one = st.one_of(st.sampled_from([0.0, 0.5]), open_probabilities)
 
-
-def eps(dtype: str) -> float:
-    return float(torch.finfo(getattr(torch, dtype)).eps)
 
 
 def design(delta: float) -> stats.Design:
@@ -159,6 +161,48 @@ def test_gaussian_dropout_noise_variance_is_p_over_1_minus_p(target, device, dty
     _, result = call(target, GAUSSIAN, case, device, dtype)
     assert_variance(result.mask, p / (1 - p), test_design, what=f"{target.name}.{GAUSSIAN}(p={p}) noise",
                     replay=case.replay(target, GAUSSIAN, device, dtype))
+
+
+#: The KS distance that shows noise of the right mean and variance but the wrong law: standardized Uniform is
+#: 0.057 from Φ in sup-distance, standardized Laplace 0.062 (computed on a fine grid); δ = 0.05 catches both
+#: with power 0.999 at the suite's α. (A logistic law, 0.023 away, would need a 5x larger sample.)
+SHAPE_DELTA = 0.05
+
+
+@functools.cache
+def shape_sample_size(test_design: stats.Design) -> int:
+    """n for a KS test of the noise's law, in closed form (stats.ks_sample_size bisects on the exact law, ~3 s).
+
+    The exact critical value is at most the DKW-Massart one, c = sqrt(ln(2/α)/(2n)); where the true CDF is δ
+    away from the null, F_n(t) falls within δ - c of the null with probability ≤ exp(-2n(δ - c)²) (Hoeffding).
+    So n = ((sqrt(ln(2/α)/2) + sqrt(ln(1/(1 - power))/2))/δ)² reaches the power: 11,250 at α = 1e-10,
+    power 0.999, δ = 0.05, 13% above the exact design's 9,967."""
+    root = math.sqrt(math.log(2 / test_design.alpha) / 2) + math.sqrt(math.log(1 / (1 - test_design.power)) / 2)
+    return math.ceil((root / test_design.delta) ** 2)
+
+
+def assert_standard_normal(z: np.ndarray, *, what: str, replay: str) -> None:
+    """Exact KS test that standardized noise z is N(0, 1): the shape of the law, not only its two moments."""
+    __tracebackhide__ = True
+    test_design = design(SHAPE_DELTA)
+    assert_distribution(stats.ks_distance(z, sps.norm.cdf), z.size, test_design, law="N(0, 1)", what=what,
+                        replay=replay)
+
+
+@pytest.mark.operation(GAUSSIAN)
+@pytest.mark.dtypes(*STATISTICAL_DTYPES)
+@pytest.mark.claims("DROPOUT.GAUSSIAN.NO_SCALING")
+@given(case=dropout_cases(p=open_probabilities))
+def test_gaussian_dropout_noise_is_normal_not_only_in_mean_and_variance(target, device, dtype, case):
+    """KS test of (ξ - 1)/sqrt(p/(1-p)) against N(0, 1): uniform or Laplace noise with mean 1 and variance
+    p/(1-p) passes both moment tests but not this one (design: SHAPE_DELTA). Rounding ξ to float32 moves the
+    CDF by ≤ 2⁻²⁴ relative in t, far below δ."""
+    p = case.params["p"]
+    case = sized(case, (shape_sample_size(design(SHAPE_DELTA)),))
+    _, result = call(target, GAUSSIAN, case, device, dtype)
+    z = (as_numpy(result.mask).astype(np.float64) - 1.0) / math.sqrt(p / (1.0 - p))
+    assert_standard_normal(z, what=f"{target.name}.{GAUSSIAN}(p={p}) standardized noise",
+                           replay=case.replay(target, GAUSSIAN, device, dtype))
 
 
 # ================================================================ spatial (channel) dropout
@@ -699,6 +743,18 @@ def test_gaussian_noise_is_centred_with_variance_sigma_squared(target, device, d
                     what=f"{target.name}.{NOISE}(σ={sigma}) noise mean {noise.mean():.4f} (should be 0); #(ε > 0)",
                     replay=replay)
     assert_variance(noise, sigma**2, variance_design, what=f"{target.name}.{NOISE}(σ={sigma}) noise", replay=replay)
+
+
+@pytest.mark.operation(NOISE)
+@pytest.mark.dtypes(*STATISTICAL_DTYPES)
+@given(case=dropout_cases(), sigma=sigmas)
+def test_gaussian_noise_is_normal_not_only_in_mean_and_variance(target, device, dtype, case, sigma):
+    """KS test of ε/σ against N(0, 1): uniform or Laplace noise of variance σ² passes the sign and χ² tests but
+    not this one (design: SHAPE_DELTA, power 0.999)."""
+    case = noise_case(case, sigma, (shape_sample_size(design(SHAPE_DELTA)),))
+    _, result = noise_call(target, case, device, dtype)
+    z = as_numpy(result.mask).astype(np.float64) / sigma
+    assert_standard_normal(z, what=f"{target.name}.{NOISE}(σ={sigma}) noise / σ", replay=case.replay(target, NOISE, device, dtype))
 
 
 # ================================================================ attention dropout

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from regverify.conformance.assertions import as_numpy, assert_exact
 from regverify.conformance.strategies import SEEDS, Case, case_values
 from regverify.conformance.test_penalties import assert_within
+from regverify.conformance.tolerances import eps
 
 FLOAT_DTYPES = ("float32", "float64")
 STEPS = 16  # steps per trajectory: enough for momentum buffers to build up, cheap enough for the time budget
@@ -28,9 +29,6 @@ STEPS = 16  # steps per trajectory: enough for momentum buffers to build up, che
 LEARNING_RATES = st.integers(min_value=1, max_value=16).map(lambda k: k / 64)
 DECAYS = st.integers(min_value=1, max_value=16).map(lambda k: k / 16)
 
-
-def eps(dtype: str) -> float:
-    return float(np.finfo(np.dtype(dtype)).eps)
 
 
 @st.composite
@@ -118,6 +116,7 @@ def test_sgd_weight_decay_step_is_exactly_the_shrink_identity_on_dyadic_values(
 @pytest.mark.operation("sgd_step")
 @pytest.mark.dtypes(*FLOAT_DTYPES)
 @pytest.mark.claims("WEIGHT_DECAY.SGD.MOMENTUM")
+@pytest.mark.requires("convention:sgd_step.weight_decay=coupled")
 @given(case=optimizer_cases())
 def test_sgd_weight_decay_with_momentum_is_momentum_sgd_on_the_l2_penalized_loss(target, device, dtype, case):
     """SGD(momentum=μ, weight_decay=λ) adds λw to the gradient before the momentum buffer, so it equals
@@ -176,7 +175,8 @@ def adam_reference(w, g, lr, betas, epsilon, weight_decay, decoupled, m, v, step
 @pytest.mark.dtypes(*FLOAT_DTYPES)
 @pytest.mark.claims("WEIGHT_DECAY.L2_EQUIVALENCE")
 @given(case=optimizer_cases(), epsilon_exponent=st.integers(3, 8))
-@pytest.mark.requires("implements:adamw_step")
+@pytest.mark.requires("implements:adamw_step", "convention:adam_step.epsilon=after_bias_correction",
+                      "convention:adamw_step.epsilon=after_bias_correction")
 def test_adam_l2_and_adamw_differ_after_one_step_by_the_predicted_amount(target, device, dtype, case, epsilon_exponent):
     """From zero moments, m̂ = g' and √v̂ = |g'| exactly, so one step moves w by −α·g'/(|g'| + ε):
     Adam(weight_decay=λ): w − α(g + λw)/(|g + λw| + ε); AdamW: w(1 − αλ) − α g/(|g| + ε).
@@ -205,6 +205,8 @@ def test_adam_l2_and_adamw_differ_after_one_step_by_the_predicted_amount(target,
 @pytest.mark.dtypes(*FLOAT_DTYPES)
 @pytest.mark.claims("WEIGHT_DECAY.L2_EQUIVALENCE")
 @given(case=optimizer_cases(), beta2=st.sampled_from([0.99, 0.999]))
+@pytest.mark.requires("convention:adam_step.epsilon=after_bias_correction",
+                      "convention:adamw_step.epsilon=after_bias_correction")
 def test_adam_and_adamw_follow_the_reference_update_step_by_step(target, operation, device, dtype, case, beta2):
     lr, lam = case.params["lr"], case.params["lam"]
     betas, epsilon = (case.params["momentum"], beta2), 1e-8

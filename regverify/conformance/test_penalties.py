@@ -3,6 +3,10 @@
 All properties here are deterministic (closed forms, exact structure, derived rounding bounds); the
 suite's false-failure budget is not spent. Tolerances are written beside each check with eps = the
 dtype's machine epsilon (2u, u the unit roundoff), so "k·eps" covers 2k roundings.
+
+Over 400 lines: one module per regularizer family (what `regverify check --only FAMILY` and the defect
+catalogue select); its properties share the family's case strategies. What an operation spec can say lives
+in test_every_operation.py instead.
 """
 
 from __future__ import annotations
@@ -18,15 +22,13 @@ from hypothesis import strategies as st
 from impls.protocol import load_target
 from regverify.conformance.assertions import as_numpy, assert_close, assert_exact
 from regverify.conformance.strategies import SEEDS, Case, case_values
+from regverify.conformance.tolerances import eps
 
 PENALTIES = ("l2_penalty", "l1_penalty", "elastic_net_penalty", "entropy_penalty", "orthogonality_penalty")
 #: Penalty weights on a dyadic grid: exact in every dtype, so the closed forms see the λ the target sees.
 WEIGHTS = st.integers(min_value=0, max_value=32).map(lambda k: k / 8)
 NORM_TYPES = (1.0, 2.0, 3.5, math.inf)
 
-
-def eps(dtype: str) -> float:
-    return float(torch.finfo(getattr(torch, dtype)).eps)
 
 
 def rounded(target, values: np.ndarray, dtype: str, device: str | None = "cpu"):
