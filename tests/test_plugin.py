@@ -102,3 +102,48 @@ def test_a_foreign_project_in_the_same_environment_keeps_its_profile_examples_an
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "4 passed" in done.stdout, done.stdout[-2000:]
+
+
+class _Metafunc:
+    """What pytest_generate_tests reads of a property: its markers, arguments and the session's choices."""
+
+    def __init__(self, function, devices: list[str]) -> None:
+        from impls.protocol import load_target
+
+        self.function = function
+        self.module = sys.modules[function.__module__]
+        import inspect
+
+        inner = getattr(getattr(function, "hypothesis", None), "inner_test", function)
+        self.fixturenames = list(inspect.signature(inner).parameters)
+        marks = getattr(function, "pytestmark", [])
+        self.definition = SimpleNamespace(
+            originalname=function.__name__,
+            get_closest_marker=lambda name: next((m for m in marks if m.name == name), None),
+            iter_markers=lambda name: [m for m in marks if m.name == name])
+        self.config = SimpleNamespace(_regverify_targets=[load_target("torch")], _regverify_devices=devices,
+                                      _regverify_absent=[])
+        self.cells: list = []
+
+    def parametrize(self, names, params) -> None:
+        self.cells = [dict(zip(names, p.values, strict=True)) for p in params]
+
+
+def test_cuda_cells_are_generated_where_cuda_is_reported_present_and_only_there(monkeypatch):
+    import torch
+
+    from regverify.conformance import test_every_operation
+
+    property_ = test_every_operation.test_same_generator_state_gives_the_same_output
+    absent = _Metafunc(property_, ["cpu", "cuda"])
+    plugin.pytest_generate_tests(absent)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    present = _Metafunc(property_, ["cpu", "cuda"])
+    plugin.pytest_generate_tests(present)
+    cuda = [c for c in present.cells if c["device"] == "cuda"]
+    assert cuda and len(cuda) == len([c for c in present.cells if c["device"] == "cpu"]), (
+        f"{len(cuda)} CUDA cells generated with CUDA reported present, but should be one per CPU cell")
+    assert not [c for c in absent.cells if c["device"] == "cuda"], "CUDA cells generated without CUDA"
+    recorded = {c["reason"] for c in absent.config._regverify_absent if c["device"] == "cuda"}
+    assert recorded == {"CUDA not available"}, f"absent CUDA cells recorded as {recorded}"

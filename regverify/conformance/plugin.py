@@ -13,6 +13,9 @@ whose file lies in this directory. A test asks for what it needs by argument nam
 - ``dtype``: a dtype name the target supports, optionally narrowed by ``@pytest.mark.dtypes(...)``.
 
 ``@pytest.mark.claims("ID", ...)`` ties a property to ledger claims; unknown IDs stop collection.
+
+Over 400 lines: the one place pytest meets the suite (options, cell generation, seeds, replay, records of
+failures and of cells not generated); split it and the hooks would have to share private state.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, seed, settings
+from hypothesis.errors import InvalidArgument
 
 from regstats import budget
 
@@ -135,10 +139,14 @@ CAPABILITIES = {
                      "not applicable: checks PyTorch's own modules through the torch-native target"),
     "declares_conventions": (lambda target, operation: target.declared_conventions(operation) is not None,
                              "not declared: conventions"),
+    # A convention may leave backward after an eval-mode forward undefined (CS231n's batch norm): EVAL_BACKWARD
+    # lists the operations whose eval-mode backward it defines; without the attribute, all of them.
+    "eval_backward": (lambda target, operation: operation in getattr(target.module, "EVAL_BACKWARD", (operation,)),
+                      "not defined by the convention: backward after an eval-mode forward"),
 }
 
 
-def _lacking(target, operation: str | None, device: str | None, requirements: tuple[str, ...]) -> str | None:
+def lacking(target, operation: str | None, device: str | None, requirements: tuple[str, ...]) -> str | None:
     """Why this target cannot run a cell with these requirements, or None."""
     for requirement in requirements:
         kind, _, argument = requirement.partition(":")
@@ -151,6 +159,12 @@ def _lacking(target, operation: str | None, device: str | None, requirements: tu
         elif kind == "module":
             if not _module_available(argument):
                 return f"not installed: {argument}"
+        elif kind == "convention":
+            # "convention:OPERATION.NAME=VALUE": the property checks that value's rule (usually PyTorch's);
+            # a target declaring another is checked under its own by test_conventions.py instead.
+            reason = _convention_lacking(target, argument)
+            if reason:
+                return reason
         elif kind in CAPABILITIES:
             has, reason = CAPABILITIES[kind]
             if not has(target, operation):
@@ -160,30 +174,86 @@ def _lacking(target, operation: str | None, device: str | None, requirements: tu
     return None
 
 
+def _convention_lacking(target, argument: str) -> str | None:
+    from impls.protocol import conventions
+
+    named, _, value = argument.partition("=")
+    operation, _, name = named.rpartition(".")
+    if operation not in conventions.CONVENTIONS or name not in conventions.CONVENTIONS[operation] or not value:
+        raise pytest.UsageError(f"@pytest.mark.requires: unknown convention {argument!r} "
+                                "(expected convention:OPERATION.NAME=VALUE from impls/protocol/conventions.py)")
+    declared = conventions.declared(target, operation, name)
+    if value in declared:
+        return None
+    return f"not applicable: declares {operation}.{name}={'/'.join(declared)} (checked in test_conventions)"
+
+
+def _finding_patterns(target) -> list[tuple[str, str]]:
+    """A library target's FINDINGS keyed by a cell pattern ("property[target-operation-device-dtype]", `*` any run of
+    characters): those cells fail for a reason the target documents, and are expected failures (strict)."""
+    from impls.protocol.target import LIBRARY_TARGETS
+
+    if target is None or target.name not in LIBRARY_TARGETS:  # a user's module cannot excuse its own failures
+        return []
+    return [(key, text) for key, text in target.findings().items() if key.startswith("test_")]
+
+
+def _matches(pattern: str, name: str) -> bool:
+    import re
+
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), name) is not None
+
+
+def _mark_findings(item: pytest.Item) -> None:
+    callspec = getattr(item, "callspec", None)
+    target = callspec.params.get("target") if callspec is not None else None
+    # Strict where the examples are fixed (a fixed library then passes unexpectedly, and the run says so); in a
+    # randomized profile a finding that needs a particular drawn value may not be drawn in a given run.
+    strict = item.config._regverify_profile in DERANDOMIZED_PROFILES
+    for pattern, text in _finding_patterns(target):
+        if _matches(pattern, item.name):
+            item.add_marker(pytest.mark.xfail(strict=strict, reason=f"FINDING: {target.name}: {text}"))
+            return
+
+
 def _in_suite(path) -> bool:
     return Path(str(path)).resolve().is_relative_to(SUITE_DIR)
 
 
+MARKERS = (
+    "claims(*ids): ledger claim IDs the property rests on",
+    "operation(*names): protocol operations the property exercises",
+    "dtypes(*names): restrict the dtype parametrization",
+    "requires(*capabilities): a cell is generated only for targets that have them",
+    "spec_cases(field): one cell per operation whose spec has field (and per entry)",
+    "tier(name): theory (default), edge or contract",
+)
+
+
+def register_markers(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "claims(*ids): ledger claim IDs the property rests on")
-    config.addinivalue_line("markers", "operation(*names): protocol operations the property exercises")
-    config.addinivalue_line("markers", "dtypes(*names): restrict the dtype parametrization")
-    config.addinivalue_line("markers", "requires(*capabilities): a cell is generated only for targets that have them")
-    config.addinivalue_line("markers", "spec_cases(field): one cell per operation whose spec has field (and per entry)")
-    config.addinivalue_line("markers", "tier(name): theory (default), edge or contract")
+    register_markers(config)
     config._regverify_targets = None  # loaded lazily: only suites that ask for `target` need them
     config._regverify_devices, config._regverify_devices_named = _selected_devices(config)
     config._regverify_absent = []  # cells not generated, as conformance-matrix data
     profile = config.getoption("hypothesis_profile", default=None)
     config._regverify_profile = profile or ("regverify-ci" if os.environ.get("CI", "").lower() == "true"
                                             else "regverify-dev")
-    if config._regverify_profile not in PROFILE_MULTIPLIER and profile not in settings._profiles:
+    try:
+        settings.get_profile(config._regverify_profile)
+    except InvalidArgument:
         raise pytest.UsageError(f"--hypothesis-profile: unknown profile {profile!r}; expected one of "
-                                f"{', '.join(PROFILE_MULTIPLIER)}")
+                                f"{', '.join(PROFILE_MULTIPLIER)}") from None
     if not profile:
         settings.load_profile(config._regverify_profile)
-    budget.reset(PROFILE_MULTIPLIER.get(config._regverify_profile, 1.0))
+    # The allocation was counted on the CPU; each further available device adds at most as many cells.
+    devices = [d for d in config._regverify_devices if device_unavailable_reason(d) is None]
+    budget.reset(PROFILE_MULTIPLIER.get(config._regverify_profile, 1.0) * max(1, len(devices)))
 
 
 def _targets(config: pytest.Config) -> list:
@@ -244,7 +314,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 dtypes = [d for d in dtypes if d in dtype_marker.args]
             for device in (devices if "device" in wanted else [None]):
                 missing = (f"not implemented: {operation}" if operation and not target.implements(operation)
-                           else _lacking(target, operation, device, requirements))
+                           else lacking(target, operation, device, requirements))
                 for dtype in (dtypes if "dtype" in wanted else [None]):
                     reason = missing or (device_unavailable_reason(device) if device is not None else None)
                     if reason:
@@ -271,6 +341,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         ours = [item for item in ours if item not in empty]
     for item in ours:
         _record_properties(item)
+        _mark_findings(item)
     if config.getoption("conformance_only"):
         selected = [item for item in items if "target" in getattr(item, "fixturenames", ())]
         config.hook.pytest_deselected(items=[item for item in items if item not in selected])
@@ -316,8 +387,21 @@ def _record_properties(item: pytest.Item) -> None:
             ("dtype", params.get("dtype") or ""),
             ("operation", operation),
             ("claims", ",".join(cid for m in item.iter_markers("claims") for cid in m.args)),
+            ("tier", tier_of(item)),
         ]
     )
+
+
+#: Verdict tiers: what the lectures state; boundary parameters and values; invalid input and undeclared dtypes.
+TIERS = ("theory", "edge", "contract")
+
+
+def tier_of(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("tier")
+    tier = marker.args[0] if marker and marker.args else "theory"
+    if tier not in TIERS:
+        raise pytest.UsageError(f"@pytest.mark.tier: {tier!r} on {item.nodeid} is not one of {', '.join(TIERS)}")
+    return tier
 
 
 def cell_key(item: pytest.Item) -> str:
@@ -327,7 +411,10 @@ def cell_key(item: pytest.Item) -> str:
 
 
 def cell_seed(item: pytest.Item) -> int:
-    return int.from_bytes(hashlib.sha256(cell_key(item).encode()).digest()[:8], "big")
+    # $REGVERIFY_SEED (regverify check --seed N) moves every cell to other examples, reproducibly.
+    extra = os.environ.get("REGVERIFY_SEED", "")
+    key = cell_key(item) + (f"#seed={extra}" if extra not in ("", "0") else "")
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -360,6 +447,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = outcome.get_result()
     if report.when == "call" and report.failed and hasattr(item, "callspec"):
         report.sections.append(("regverify: reproduce", shlex.join(replay_command(item))))
+    if report.when == "call" and report.failed and call.excinfo is not None:
+        # Every failure, not only the first: Hypothesis raises an ExceptionGroup when it found several
+        # distinct ones, and a boundary failure must not hide an interior one.
+        report.user_properties.append(("failures", json.dumps(exception_records(call.excinfo.value))))
+
+
+def exception_records(error: BaseException) -> list[dict]:
+    """One {type, message, notes} per leaf exception of a (possibly nested) exception group."""
+    inner = getattr(error, "exceptions", None)  # an ExceptionGroup (Python ≥ 3.11 or the exceptiongroup backport)
+    if isinstance(inner, tuple) and inner:
+        return [record for exception in inner for record in exception_records(exception)]
+    return [{"type": type(error).__name__, "message": str(error)[:4000],
+             "notes": [str(note)[:4000] for note in getattr(error, "__notes__", [])]}]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
