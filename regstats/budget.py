@@ -32,11 +32,12 @@ def spend(checks: int = 1) -> None:
     _state["checks"] += checks
 
 
-def record_design(what: str, method: str, n: int, design: Design, rate: float | None = None) -> None:
-    """Note a check's sample size n, its test and design; `regverify bench` divides n by
-    stats.minimum_sample_size(method, design, rate), outside the timed run."""
+def record_design(what: str, method: str, n: int, design: Design, rate: float | None = None, *,
+                  block: int | None = None) -> None:
+    """Note a check's drawn sample size n, its test and design (and, for a sequential test, its block);
+    `regverify bench` compares n with the best fixed-sample and sequential tests, outside the timed run."""
     _state["designs"].append({"what": what, "method": method, "n": int(n), "alpha": design.alpha,
-                              "power": design.power, "delta": design.delta, "rate": rate})
+                              "power": design.power, "delta": design.delta, "rate": rate, "block": block})
 
 
 def designs() -> list[dict]:
@@ -52,3 +53,35 @@ def absorb(checks: int, designs: list[dict]) -> None:
 
 def checks_made() -> int:
     return _state["checks"]
+
+
+# ---------------------------------------------------------------- random decisions outside the suite's budget
+
+#: The claim ledger's (theory/) random verdicts are not suite checks: a wrong verdict is a wrong line in a
+#: report, not a failed run. They get their own budget, split over the ledger's random decisions, and the
+#: report states it beside the suite's (:func:`separate_budgets`).
+LEDGER_FALSE_VERDICT_BUDGET = 1e-5
+_separate: dict[str, dict] = {}
+
+
+def ledger_alpha(decisions: int, budget: float = LEDGER_FALSE_VERDICT_BUDGET) -> float:
+    """α of one of `decisions` random ledger decisions sharing `budget` (Bonferroni)."""
+    if isinstance(decisions, bool) or not isinstance(decisions, int) or decisions < 1:
+        raise ValueError(f"ledger_alpha: decisions must be an integer ≥ 1, got {decisions!r}")
+    if not 0.0 < budget < 1.0:
+        raise ValueError(f"ledger_alpha: budget must be in (0, 1), got {budget!r}")
+    return budget / decisions
+
+
+def declare_separate(name: str, alpha: float, decisions: int, why: str) -> None:
+    """State a family of random decisions made outside the suite's budget (e.g. the ledger's experiments,
+    each at `alpha`): the report lists them with their total false-decision probability ≤ alpha·decisions."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"declare_separate: alpha must be in (0, 1), got {alpha!r}")
+    _separate[name] = {"name": name, "alpha": alpha, "decisions": int(decisions), "bound": min(1.0, alpha * decisions),
+                       "why": why}
+
+
+def separate_budgets() -> list[dict]:
+    """The families declared with :func:`declare_separate`, for the report."""
+    return sorted(_separate.values(), key=lambda family: family["name"])

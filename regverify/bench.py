@@ -12,6 +12,7 @@ Timings use torch.utils.benchmark (it synchronizes CUDA and picks repetition cou
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -186,17 +187,22 @@ def _times(runs: list[Callable[[], object]], rounds: int = ROUNDS) -> list[float
     return best
 
 
-def implementation_speed(devices: list[str], sizes=SIZES) -> list[dict]:
-    """torch reference vs torch-native (each device), numpy reference vs torch-native on the CPU."""
+def implementation_speed(devices: list[str], sizes=SIZES, *, on_case=lambda done, total, what: None) -> list[dict]:
+    """torch reference vs torch-native (each device), numpy reference vs torch-native on the CPU.
+    `on_case(done, total, what)` is called before each case (progress)."""
     import impls.numpy_ref as numpy_ref
     import impls.torch_native as torch_native
     import impls.torch_ref as torch_ref
 
     rows = []
+    total = len(CASES) * len(devices) * len(sizes) * 2
+    done = 0
     for operation, build in CASES.items():
         for device in devices:
             for size in sizes:
                 for backward in (False, True):
+                    on_case(done, total, f"{operation} {'forward+backward' if backward else 'forward'} {device} {size:.0e}")
+                    done += 1
                     native = build(torch_native, "torch", size, device, backward)
                     pairs = [("torch", build(torch_ref, "torch", size, device, backward))]
                     if device == "cpu":
@@ -246,18 +252,133 @@ def suite_time(scratch: Path) -> dict:
 
 
 def thorough_time(scratch: Path) -> dict:
-    seconds, exit_code, _ = _pytest(["-n", "auto", "--hypothesis-profile", "thorough"], scratch / "thorough.jsonl", {})
+    seconds, exit_code, _ = _pytest(["-n", "auto", "--hypothesis-profile", "regverify-thorough"], scratch / "thorough.jsonl", {})
     return {"seconds": seconds, "exit": exit_code, "workers": os.cpu_count()}
 
 
+#: A sequential check's test -> the fixed-sample test of the same hypothesis.
+#: The allocation before it was counted (issue 19): the "before" column is the fixed design at that α.
+PREVIOUS_ALLOCATION = 10_000
+_FIXED_FORM = {stats.SEQUENTIAL_BINOMIAL: stats.BINOMIAL, stats.SEQUENTIAL_VARIANCE: stats.VARIANCE}
+
+
+@functools.cache
+def _yardsticks(method: str, rate: float | None, alpha: float, power: float, delta: float,
+                block: int | None) -> dict:
+    """The best available tests for one check's design: the smallest fixed-n exact test, what the fixed
+    design draws, and the sequential test (this check's own block, or the default one) by its exact DP."""
+    design = stats.Design(alpha, power, delta)
+    fixed = _FIXED_FORM.get(method, method)
+    def fixed_design(design: stats.Design) -> int:
+        return (stats.binomial_sample_size(rate, design) if fixed == stats.BINOMIAL
+                else stats.variance_sample_size(design) if fixed == stats.VARIANCE else stats.ks_sample_size(design))
+
+    previous = stats.Design(alpha * stats.RANDOM_CHECK_ALLOCATION / PREVIOUS_ALLOCATION, power, delta)
+    out = {"fixed_minimum": stats.minimum_sample_size(fixed, design, rate), "fixed_design": fixed_design(design),
+           "before": fixed_design(previous)}
+    if fixed == stats.KOLMOGOROV_SMIRNOV:  # no sequential form here (the KS statistic is no likelihood ratio)
+        return {**out, "null": None, "alternative": None, "wald_null": None, "wald_alternative": None,
+                "level": None, "power": None, "cap": None}
+    seq = (stats.binomial_sequential_design(rate, design, block) if fixed == stats.BINOMIAL
+           else stats.variance_sequential_design(design, block))
+    null = stats.operating_characteristic(seq, seq.null)
+    alternatives = [stats.operating_characteristic(seq, a) for a in seq.alternatives]
+    wald_null, wald_alternative = stats.wald_lower_bounds(seq)
+    return {**out, "null": null.expected_draws, "alternative": max(a.expected_draws for a in alternatives),
+            "wald_null": wald_null, "wald_alternative": wald_alternative, "level": null.reject_probability,
+            "power": min(a.reject_probability for a in alternatives), "cap": seq.cap}
+
+
 def efficiency(designs: list[dict]) -> list[dict]:
-    """Per random property: drawn n over the smallest n an exact test needs for the same design."""
-    grouped: dict[tuple[str, str], list[float]] = defaultdict(list)
+    """Per random property, each check against the best available tests for its design (α, power, δ):
+    draws per check, what the fixed-sample design draws, the smallest fixed-n exact test, the sequential
+    test's exact expected draws (DP) under H0 and under the hardest alternative, and Wald's lower bound
+    for any sequential test (looking after every draw) under each. Means over the property's checks."""
+    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for d in designs:
-        design = stats.Design(d["alpha"], d["power"], d["delta"])
-        grouped[(d["what"], d["method"])].append(d["n"] / stats.minimum_sample_size(d["method"], design, d["rate"]))
-    return [{"what": w, "method": m, "checks": len(r), "max_ratio": max(r), "mean_ratio": sum(r) / len(r)}
-            for (w, m), r in sorted(grouped.items())]
+        grouped[(d["what"], d["method"])].append(d)
+    rows = []
+    for (what, method), records in sorted(grouped.items()):
+        sticks = [_yardsticks(method, r["rate"], r["alpha"], r["power"], r["delta"], r.get("block")) for r in records]
+
+        def mean(values: list) -> float | None:
+            values = [v for v in values if v is not None]
+            return sum(values) / len(values) if values else None
+
+        sequential = method in _FIXED_FORM
+        rows.append({
+            "what": what, "method": method, "checks": len(records), "sequential": sequential,
+            "drawn": mean([r["n"] for r in records]),
+            "fixed_design": mean([s["fixed_design"] for s in sticks]),
+            "before": mean([s["before"] for s in sticks]),
+            "fixed_minimum": mean([s["fixed_minimum"] for s in sticks]),
+            "null": mean([s["null"] for s in sticks]) if sequential else mean([r["n"] for r in records]),
+            "alternative": mean([s["alternative"] for s in sticks]) if sequential else mean([r["n"] for r in records]),
+            "sequential_null": mean([s["null"] for s in sticks]),
+            "wald_null": mean([s["wald_null"] for s in sticks]),
+            "wald_alternative": mean([s["wald_alternative"] for s in sticks]),
+            "worst_level_over_alpha": max((s["level"] / r["alpha"] for s, r in zip(sticks, records, strict=True)
+                                           if s["level"] is not None), default=None),
+            "worst_power": min((s["power"] for s in sticks if s["power"] is not None), default=None),
+            "max_ratio": max(r["n"] / s["fixed_minimum"] for s, r in zip(sticks, records, strict=True)),
+        })
+    return rows
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a is not None and b else "—"
+
+
+def _count(value: float | None) -> str:
+    return f"{value:,.0f}" if value is not None else "—"
+
+
+def efficiency_markdown(rows: list[dict], checks: int) -> list[str]:
+    """The efficiency section of reports/benchmarks.md."""
+    lines = ["## Statistical efficiency", "",
+             "Each random check against the best available test for the same α, power and δ. *Drawn*: draws per check "
+             "in the serial run (every target correct, so under H0). *Fixed design*: what the fixed-sample test of this "
+             "design draws; *fixed minimum*: the smallest n at which an exact fixed-sample test reaches the power (the "
+             "equal-tailed binomial test, UMPU at p = 1/2; the χ² test; for a distribution, the exact binomial test of "
+             "the CDF at the hardest point). *E[n] H0 / H1*: the check's expected draws under H0 and under the hardest "
+             "alternative p0 ± δ: exact by DP for a sequential check (regstats.sequential), n for a fixed one. *Wald "
+             "H0 / H1*: the fewest expected draws any sequential test with this α and power can have, even looking after "
+             "every draw (the sequential optimum). Ratios: E[n] ÷ Wald bound.", "",
+             "| property | test | checks | drawn | fixed design | fixed minimum | E[n] H0 | E[n] H1 | Wald H0 | Wald H1 "
+             "| H0 ÷ Wald | H1 ÷ Wald | fixed design ÷ E[n] H0 |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    if rows and "drawn" not in rows[0]:  # measured before the sequential tests: the old table's columns
+        return lines[:2] + ["(measured before the sequential tests; rerun `regverify bench --parts suite`)", ""]
+    for e in rows:
+        lines.append(f"| {e['what']} | {e['method']} | {e['checks']} | {_count(e['drawn'])} | {_count(e['fixed_design'])} "
+                     f"| {_count(e['fixed_minimum'])} | {_count(e['null'])} | {_count(e['alternative'])} "
+                     f"| {_count(e['wald_null'])} | {_count(e['wald_alternative'])} | {_ratio(e['null'], e['wald_null'])} "
+                     f"| {_ratio(e['alternative'], e['wald_alternative'])} | {_ratio(e['fixed_design'], e['null'])} |")
+    sequential = [e for e in rows if e["sequential"]]
+    total = sum(e["checks"] for e in rows)
+    before = sum(e["checks"] * e["fixed_design"] for e in rows)
+    previously = sum(e["checks"] * e.get("before", e["fixed_design"]) for e in rows)
+    after = sum(e["checks"] * e["drawn"] for e in rows)
+    lines.append("")
+    if sequential:
+        seq_checks = sum(e["checks"] for e in sequential)
+        seq_before = sum(e["checks"] * e["fixed_design"] for e in sequential)
+        seq_after = sum(e["checks"] * e["drawn"] for e in sequential)
+        worst_level = max(e["worst_level_over_alpha"] for e in sequential if e["worst_level_over_alpha"] is not None)
+        worst_power = min(e["worst_power"] for e in sequential if e["worst_power"] is not None)
+        lines.append(f"Sequential checks: {seq_checks} drew **{seq_after / seq_checks:,.0f}** per check against "
+                     f"{seq_before / seq_checks:,.0f} for the fixed designs they replace (**{seq_before / seq_after:.2f}× "
+                     f"fewer**); the exact level of every design is ≤ {worst_level:.2f}·α and its power ≥ {worst_power:.5f} "
+                     "(DP).")
+    lines += [f"All {total} checks in the table: {after / max(total, 1):,.0f} draws per check, against "
+              f"{before / max(total, 1):,.0f} for fixed designs at the same α ({before / max(after, 1):.2f}× fewer) and "
+              f"{previously / max(total, 1):,.0f} for fixed designs at the α of the uncounted allocation of "
+              f"{PREVIOUS_ALLOCATION:,} ({previously / max(after, 1):.2f}× fewer). {checks} random "
+              f"checks in the serial run (allocation {stats.RANDOM_CHECK_ALLOCATION:,} = {stats.ALLOCATION_MARGIN:g} × "
+              f"the {stats.COUNTED_RANDOM_CHECKS:,} counted in regstats); the rest are the toolkit's own simulations (tests/test_stats.py, "
+              "tests/test_experiments.py), whose counts are fixed and whose detectable deviation each states in its "
+              "message.", ""]
+    return lines
 
 
 def report_cost(scratch: Path) -> dict:
@@ -309,21 +430,7 @@ def markdown(data: dict) -> str:
         lines += [f"| {m} | {s:.2f} |" for m, s in suite["per_module"].items()]
         lines += ["", "Ten slowest test cases:", "", "| test | seconds |", "|---|---|"]
         lines += [f"| `{r['nodeid']}` | {r['seconds']:.2f} |" for r in suite["slowest"]]
-        lines += ["", "## Statistical efficiency", "",
-                  "Sample size drawn ÷ the smallest sample size at which an exact test reaches the same power against "
-                  "the same δ at the same α (target ≤ 1.1): for binomial counts the same exact equal-tailed test; for "
-                  "a variance the same χ² test; for a distribution (Kolmogorov-Smirnov, which must see a CDF error at "
-                  "any point) the exact binomial test of the CDF at the one hardest point.", "",
-                  "| property | test | checks | max ratio | mean ratio |", "|---|---|---|---|---|"]
-        efficiency_rows = data.get("efficiency", [])
-        lines += [f"| {e['what']} | {e['method']} | {e['checks']} | {e['max_ratio']:.3f} | {e['mean_ratio']:.3f} |"
-                  for e in efficiency_rows]
-        designed = sum(e["checks"] for e in efficiency_rows)
-        worst = max((e["max_ratio"] for e in efficiency_rows), default=float("nan"))
-        lines += ["", f"Worst ratio **{worst:.3f}**. {suite.get('checks', 0)} random checks in the serial run, {designed} "
-                  "of them properties of an implementation (in the table); the rest are the toolkit's own simulations "
-                  "(tests/test_stats.py, tests/test_experiments.py), whose counts are fixed and whose detectable "
-                  "deviation each states in its message.", ""]
+        lines += [""] + efficiency_markdown(data.get("efficiency", []), suite.get("checks", 0))
     speed = data.get("speed")
     if speed:
         lines += [f"## Implementation speed ({speed['when']})", "",
@@ -350,13 +457,29 @@ def markdown(data: dict) -> str:
 PARTS = ("suite", "speed", "report", "thorough")
 
 
+@contextlib.contextmanager
+def _phase(console, what: str, expected: str) -> Iterator[None]:
+    """A spinner with the elapsed time while a part runs, then one line with what it took."""
+    started = time.perf_counter()
+    console.print(f"{what}: started ({expected})", markup=False, highlight=False)
+    with console.status(f"{what} ({expected})"):
+        yield
+    console.print(f"{what}: done in {time.perf_counter() - started:.0f} s", markup=False, highlight=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from regverify.atomic import atomic_write_text, check_writable
+
+    console = Console(stderr=True)
     parser = argparse.ArgumentParser(
         prog="regverify bench", description=__doc__ + "\nexample:\n  regverify bench\n  regverify bench --parts speed --quick\n",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=str(REPO_ROOT / "reports"))
+    parser.add_argument("--out", default=None, help="output folder (default: reports/ in the checkout, else ./regverify-reports)")
     parser.add_argument("--parts", default="suite,speed,report",
                         help=f"comma-separated, from {', '.join(PARTS)} (default: suite,speed,report; thorough takes minutes)")
     parser.add_argument("--thorough", action="store_true", help="also time the thorough profile (same as adding it to --parts)")
@@ -364,31 +487,57 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="devices for the speed table (default: cpu and cuda if present)")
     args = parser.parse_args(argv)
     parts = {p.strip() for p in args.parts.split(",") if p.strip()} | ({"thorough"} if args.thorough else set())
-    if not parts <= set(PARTS):
+    if not parts or not parts <= set(PARTS):
         parser.error(f"--parts must be from {', '.join(PARTS)}, got {args.parts!r}")
+    if args.device:
+        from regverify.cli import _check_devices
+
+        if problem := _check_devices(args.device):
+            parser.error(problem)
     devices = args.device.split(",") if args.device else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    if args.out is None:
+        from regverify.cli import default_out
+
+        args.out = str(default_out("reports"))
     out = Path(args.out)
+    if problem := check_writable(out):
+        parser.error(problem)
     previous = out / "benchmarks.json"
     data: dict = json.loads(previous.read_text()) if previous.exists() else {}
     data["machine"] = machine()
     now = lambda: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())  # noqa: E731
+    started = time.perf_counter()
+    console.print(f"regverify bench: parts {', '.join(p for p in PARTS if p in parts)}; results go to {previous} "
+                  "(replaced only when every part has finished)", markup=False, highlight=False)
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         if "suite" in parts:
-            suite = suite_time(scratch)
+            with _phase(console, "suite: the default suite, serial then -n auto", "about 1-2 minutes"):
+                suite = suite_time(scratch)
             data["efficiency"] = efficiency(suite.pop("designs"))
             data["suite"] = {**suite, "when": now()}
         if "thorough" in parts:
-            data["thorough"] = {**thorough_time(scratch), "when": now()}
+            with _phase(console, "thorough: the thorough profile, -n auto", "several minutes"):
+                data["thorough"] = {**thorough_time(scratch), "when": now()}
         if "report" in parts:
-            data["report"] = {**report_cost(scratch), "when": now()}
+            with _phase(console, "report: one `regverify report` run", "about 3 minutes"):
+                data["report"] = {**report_cost(scratch), "when": now()}
         if "speed" in parts:
-            rows = implementation_speed(devices, SIZES[:4] if args.quick else SIZES)
+            sizes = SIZES[:4] if args.quick else SIZES
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            speed_started = time.perf_counter()
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task("speed", total=None)
+                rows = implementation_speed(devices, sizes, on_case=lambda done, total, what: progress.update(
+                    task, total=total, completed=done, description=f"speed: {what}"))
+            console.print(f"speed: {len(rows)} rows in {time.perf_counter() - speed_started:.0f} s",
+                          markup=False, highlight=False)
             data["speed"] = {"rows": rows, "when": now()}
-    out.mkdir(parents=True, exist_ok=True)
-    previous.write_text(json.dumps(data, indent=2, default=str))
-    (out / "benchmarks.md").write_text(markdown(data))
-    print(f"wrote {out / 'benchmarks.md'}")
+    text = json.dumps(data, indent=2, default=str)
+    atomic_write_text(previous, text, what="benchmarks.json")
+    atomic_write_text(out / "benchmarks.md", markdown(data), what="benchmarks.md")
+    console.print(f"wrote {out / 'benchmarks.md'} and {previous} in {time.perf_counter() - started:.0f} s",
+                  markup=False, highlight=False)
     return 0
 
 

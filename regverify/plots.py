@@ -19,10 +19,33 @@ def _pyplot():
     return plt
 
 
+#: file name -> every text a figure shows (titles, legend entries, annotations), so that a test can compare the
+#: numbers a figure states with the numbers of the text beside it.
+FIGURE_TEXTS: dict[str, list[str]] = {}
+
+
+def figure_texts(fig: Any) -> list[str]:
+    texts = []
+    for ax in fig.axes:
+        texts.append(ax.get_title())
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [t.get_text() for t in legend.get_texts()]
+        texts += [t.get_text() for t in ax.texts]
+    return [t for t in texts if t]
+
+
+def _wrapped(title: str, width: int = 70) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width)) or title
+
+
 def _save(fig: Any, out_dir: Path, filename: str) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / filename
+    FIGURE_TEXTS[filename] = figure_texts(fig)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     _pyplot().close(fig)
@@ -44,14 +67,14 @@ def plot_training_curves(out_dir: Path, curves: Mapping[str, tuple[np.ndarray, n
     ax.set_xlabel("training step")
     ax.set_ylabel(ylabel)
     ax.set_yscale("log")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(_wrapped(title), fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, out_dir, filename)
 
 
 def plot_bias_variance(out_dir: Path, by_degree: Sequence[Any], by_lambda: Sequence[Any], *,
-                       filename: str = "bias_variance.png") -> Path:
+                       filename: str = "bias_variance.png", title: str | None = None) -> Path:
     """Bias², variance, noise, their sum and the measured error against degree and ridge λ.
 
     Points are objects with degree, lam, bias2, variance, noise, total, measured, bound attributes.
@@ -77,12 +100,14 @@ def plot_bias_variance(out_dir: Path, by_degree: Sequence[Any], by_lambda: Seque
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("squared error")
     axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(_wrapped(title, 120), fontsize=10)
     return _save(fig, out_dir, filename)
 
 
 def plot_ensemble(out_dir: Path, ks: Sequence[int], observed: Sequence[float], observed_low: Sequence[float],
                   observed_high: Sequence[float], predicted: Sequence[float], v: float, c: float, *,
-                  filename: str = "ensemble_mse.png") -> Path:
+                  filename: str = "ensemble_mse.png", title: str | None = None) -> Path:
     """Observed MSE of k-averages (with intervals) against V/k + (k-1)C/k and its floor C."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -95,14 +120,14 @@ def plot_ensemble(out_dir: Path, ks: Sequence[int], observed: Sequence[float], o
     ax.plot(ks, predicted, "k+", ms=10)
     ax.set_xlabel("ensemble size k")
     ax.set_ylabel("MSE against the noiseless target")
-    ax.set_title(f"Ensembles of independently seeded nets (V = {v:.3g}, C = {c:.3g})", fontsize=10)
+    ax.set_title(_wrapped(title or f"MSE of the average of k independently seeded nets (V = {v:.3g}, C = {c:.3g})"), fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, out_dir, filename)
 
 
 def plot_weight_histograms(out_dir: Path, weights: Mapping[str, np.ndarray], *,
-                           filename: str = "l1_l2_weights.png") -> Path:
+                           filename: str = "l1_l2_weights.png", title: str | None = None) -> Path:
     """Histogram of log10|w| per penalty, with exact zeros counted in a separate bar at the left."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -121,7 +146,7 @@ def plot_weight_histograms(out_dir: Path, weights: Mapping[str, np.ndarray], *,
     ax.text(zero_at, ax.get_ylim()[1] * 0.95, "w = 0", fontsize=8, va="top")
     ax.set_xlabel("log10 |w| (first-layer weights, all seeds)")
     ax.set_ylabel("count")
-    ax.set_title("L1 vs L2: first-layer weight magnitudes", fontsize=10)
+    ax.set_title(_wrapped(title or "First-layer weight magnitudes per penalty"), fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, out_dir, filename)
@@ -129,7 +154,8 @@ def plot_weight_histograms(out_dir: Path, weights: Mapping[str, np.ndarray], *,
 
 def plot_early_stopping_vs_l2(out_dir: Path, *, trajectory_norm: np.ndarray, trajectory_val: np.ndarray,
                               stop_index: int, l2_norm: Sequence[float], l2_val: Sequence[float],
-                              lambdas: Sequence[float], filename: str = "early_stopping_vs_l2.png") -> Path:
+                              lambdas: Sequence[float], filename: str = "early_stopping_vs_l2.png",
+                              title: str | None = None) -> Path:
     """Validation error against weight norm: the unregularized training path vs the L2 path over λ."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -142,7 +168,8 @@ def plot_early_stopping_vs_l2(out_dir: Path, *, trajectory_norm: np.ndarray, tra
     ax.set_xlabel("weight norm ‖w‖₂ (mean over seeds)")
     ax.set_ylabel("validation MSE (mean over seeds)")
     ax.set_yscale("log")
-    ax.set_title("Early stopping vs the L2 path", fontsize=10)
+    ax.set_title(_wrapped(title or "Validation MSE against weight norm: training path vs L2 path"), fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, out_dir, filename)
+

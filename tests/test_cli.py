@@ -34,7 +34,33 @@ END_TO_END = {
                        "--device", "cpu", "--out", OUT],
     "pytest_impl": [sys.executable, "-m", "pytest", "regverify/conformance/test_dropout.py", "--impl", "impls.examples.unscaled_dropout",
                     "--device", "cpu", "-k", "survivors and float64", "-q", "-p", "no:cacheprovider"],
+    # tests/test_faults.py: targets that raise, hang (30 s case timeout) and return NumPy, in one run of one property.
+    "faulty_targets": [sys.executable, "-m", "pytest", "regverify/conformance/test_dropout.py", "-c",
+                       "regverify/conformance/pytest.ini", "--rootdir", "regverify/conformance", "-p", "regverify.watchdog",
+                       "--impl", "tests.fault_targets.raising", "--impl", "tests.fault_targets.hanging",
+                       "--impl", "tests.fault_targets.numpy_returning", "--device", "cpu", "-k", "survivors and float64",
+                       "-q", "-p", "no:cacheprovider", "--report-log={out}/results.jsonl"],
+    # tests/test_faults.py sends SIGINT / SIGTERM to these while the suite hangs in a target, over an earlier report.
+    "report_sigint": [*REGVERIFY, "report", "--impl", "tests.fault_targets.hanging", "--device", "cpu",
+                      "--only", "dropout", "--experiments", "small", "--out", OUT],
+    "report_sigterm": [*REGVERIFY, "report", "--impl", "tests.fault_targets.hanging", "--device", "cpu",
+                       "--only", "dropout", "--experiments", "small", "--out", OUT],
 }
+#: Extra environment of a run.
+END_TO_END_ENV = {"faulty_targets": {"REGVERIFY_CASE_TIMEOUT": "30"}}  # wall time: the run is at nice 10
+EARLIER_REPORT = {"index.md": "# the earlier report\n", "ledger.md": "# the earlier ledger\n",
+                  "conformance/index.md": "# the earlier matrix\n"}
+
+
+def _earlier_report(reports: Path) -> None:
+    for name, text in EARLIER_REPORT.items():
+        (reports / name).parent.mkdir(parents=True, exist_ok=True)
+        (reports / name).write_text(text)
+
+
+#: name -> what to lay down in the run's report folder before it starts.
+PREPARE = {"report_sigint": _earlier_report, "report_sigterm": _earlier_report,
+           "faulty_targets": lambda reports: reports.mkdir(parents=True)}
 
 
 @dataclass
@@ -61,10 +87,13 @@ def start_end_to_end_runs(names: Iterable[str] = END_TO_END, *, background: bool
         if name in _runs:
             continue
         scratch = Path(tempfile.mkdtemp(prefix=f"regverify-{name}-"))
-        command = [str(scratch / "reports") if arg == OUT else arg for arg in END_TO_END[name]]
+        if name in PREPARE:
+            PREPARE[name](scratch / "reports")
+        command = [str(scratch / "reports") if arg == OUT else arg.replace(OUT, str(scratch / "reports"))
+                   for arg in END_TO_END[name]]
         with (scratch / "stdout").open("w") as stdout, (scratch / "stderr").open("w") as stderr:
-            process = subprocess.Popen(command, cwd=REPO, env=env, stdout=stdout, stderr=stderr, text=True,
-                                       preexec_fn=lower_priority)
+            process = subprocess.Popen(command, cwd=REPO, env={**env, **END_TO_END_ENV.get(name, {})}, stdout=stdout,
+                                       stderr=stderr, text=True, preexec_fn=lower_priority)
         _runs[name] = Run(process, scratch)
 
 
@@ -76,6 +105,11 @@ def stop_end_to_end_runs() -> None:
             run.process.wait()
         shutil.rmtree(run.scratch, ignore_errors=True)
     _runs.clear()
+
+
+def started(name: str) -> Run:
+    start_end_to_end_runs([name])
+    return _runs[name]
 
 
 def finished(name: str) -> tuple[subprocess.CompletedProcess, Run]:
@@ -100,7 +134,7 @@ def regverify_in_process(*args: str, capsys: pytest.CaptureFixture) -> tuple[int
 def test_check_accepts_the_minimal_example_module():
     result, run = finished("check_minimal")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 failed" in result.stderr
+    assert "FAILED" not in result.stdout + result.stderr
     assert list(run.reports.glob("check-*.md")), "check wrote no report"
 
 
@@ -108,8 +142,9 @@ def test_check_accepts_the_minimal_example_module():
 def test_check_rejects_the_unscaled_example_and_names_the_property():
     result, _ = finished("check_unscaled")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "FAILED test_dropout_survivors_carry_the_training_scale" in result.stderr
-    assert "seed" in result.stderr or "generator(" in result.stderr, "failure should show how to replay it"
+    shown = result.stdout + result.stderr
+    assert "test_dropout_survivors_carry_the_training_scale" in shown
+    assert "seed" in shown or "generator(" in shown, "failure should show how to replay it"
 
 
 @pytest.mark.parametrize(
@@ -117,7 +152,7 @@ def test_check_rejects_the_unscaled_example_and_names_the_property():
     [
         (["check", "no_such_module_xyz"], "cannot import target 'no_such_module_xyz'"),
         (["check", "impls.examples", "--device", "tpu"], "unknown device 'tpu'"),
-        (["report", "--out", "/proc/regverify-cannot-write"], "cannot write reports"),
+        (["report", "--out", "/proc/regverify-cannot-write"], "cannot write to /proc/regverify-cannot-write"),
         (["check", "impls.protocol"], "BACKEND must be one of"),
         (["bench", "--parts", "suite,nope"], "--parts must be from suite, speed, report, thorough, got 'suite,nope'"),
     ],

@@ -111,7 +111,7 @@ class _Metafunc:
         from impls.protocol import load_target
 
         self.function = function
-        self.module = sys.modules[function.__module__]
+        self.module = SimpleNamespace(__name__=function.__module__)
         import inspect
 
         inner = getattr(getattr(function, "hypothesis", None), "inner_test", function)

@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 
 from regstats import Design
 from theory.ledger import Evidence, Verdict
 
+#: Sample points for the fast "not zero" test: values in (0, 1) satisfy real, positive and probability
+#: assumptions; integer symbols get small integers ≥ 2.
+_PROBES = ((sp.Rational(3, 7), 3), (sp.Rational(5, 11), 4))
+
+
+def _probe_value(symbol: sp.Symbol, fraction: sp.Rational, integer: int):
+    if symbol.is_integer:
+        return -integer if symbol.is_negative else integer
+    return -fraction if symbol.is_negative else fraction
+
+
+def _nonzero_somewhere(expr) -> bool:
+    """True when expr evaluates to a clearly non-zero number at a probe point (so it is not identically 0).
+
+    Exact substitution, then 30-digit evaluation: a value above 1e-12 (relative to 1) is not rounding.
+    Anything that does not evaluate to a finite real number says nothing (False).
+    """
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    for fraction, integer in _PROBES:
+        try:
+            value = complex(expr.subs({s: _probe_value(s, fraction, integer) for s in symbols}).evalf(30))
+        except (TypeError, ValueError, ZeroDivisionError, AttributeError):
+            continue
+        if value == value and abs(value) != float("inf") and abs(value) > 1e-12:  # not nan, finite, non-zero
+            return True
+    return False
+
 
 def sym_zero(expr) -> bool:
-    """True when SymPy simplifies expr to exactly 0."""
+    """True when SymPy simplifies expr to exactly 0.
+
+    A quick probe first: an expression that is clearly non-zero at an exact sample point is not identically
+    zero, whatever simplify would take to say so (mutated formulas hit this path; it keeps the suite fast).
+    """
+    expr = sp.sympify(expr)
+    if _nonzero_somewhere(expr):
+        return False
     return sp.simplify(expr) == 0
 
 
@@ -27,13 +63,25 @@ def identity(lhs, rhs, *, summary: str, assumptions: str, extra: str = "", **num
     )
     if extra:
         details += "\n\n" + extra
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
-        "symbolic",
-        summary if ok else f"identity does not simplify to 0: {summary}",
-        details,
-        {"residual": sp.sstr(residual), **numbers},
-    )
+    return checked(ok, "symbolic", summary if ok else f"identity does not simplify to 0: {summary}", details,
+                   {"residual": sp.sstr(residual), **numbers})
+
+
+def checked(ok: bool, method: str, summary: str, details: str, numbers: dict | None = None) -> Evidence:
+    """The evidence of an exact or symbolic check: holds when `ok`, fails otherwise."""
+    return Evidence(Verdict.HOLDS if ok else Verdict.FAILS, method, summary, details, {} if numbers is None else numbers)
+
+
+def refutable(original: bool, corrected: bool, method: str, summary: str, details: str, *, counterexample: str,
+              corrected_statement: str, **numbers) -> Evidence:
+    """holds when the document's statement does (`original`); else fails, with the counterexample and the corrected
+    statement, and `corrected` (whether the same check passes the corrected statement) as corrected_holds."""
+    return checked(original, method, summary, details, {
+        "counterexample": counterexample,
+        "corrected_statement": corrected_statement,
+        "corrected_holds": int(corrected),
+        **numbers,
+    })
 
 
 def by_convention(stated_holds: bool, other_holds: bool) -> Verdict:
@@ -45,12 +93,41 @@ def by_convention(stated_holds: bool, other_holds: bool) -> Verdict:
     return Verdict.FAILS
 
 
+def convention_evidence(stated_holds: bool, other_holds: bool, method: str, summary: str, details: str, *,
+                        alternative: str, **numbers) -> Evidence:
+    """A statement judged under the document's convention and under the `alternative` one (by_convention); the
+    evidence names the alternative and whether it holds (alternative_holds)."""
+    return Evidence(by_convention(stated_holds, other_holds), method, summary, details,
+                    {"alternative": alternative, "alternative_holds": int(other_holds), **numbers})
+
+
+def within_bound(exact: bool, errors: dict[str, float], bound: float) -> Verdict:
+    """holds when exact; approximate when every error is within the stated bound; fails beyond it."""
+    if exact:
+        return Verdict.HOLDS
+    return Verdict.APPROXIMATE if max(errors.values()) <= bound else Verdict.FAILS
+
+
 def design_numbers(design: Design, n: int) -> dict[str, float | int]:
     return {"alpha": design.alpha, "power": design.power, "delta": design.delta, "n": int(n)}
 
 
 def not_checkable(reason: str, summary: str | None = None) -> Evidence:
     return Evidence(Verdict.NOT_CHECKABLE, "none", summary or reason, f"Not checkable: {reason}", {"reason": reason})
+
+
+def not_checkable_claim(claim: Callable[..., Callable], *, id: str, reason: str,  # noqa: A002 - the ledger's field
+                        formal: str = "—", convention: str = "—", **entry) -> None:
+    """Register, with a topic's `claim` decorator, a claim nothing here can decide: its evidence gives `reason`.
+
+    `formal` and `convention` default to "—" (a statement of practice or of an empirical kind has neither).
+    """
+
+    def evidence() -> Evidence:
+        return not_checkable(reason)
+
+    evidence.__qualname__ = f"not_checkable_claim[{id}]"
+    claim(id=id, formal=formal, convention=convention, **entry)(evidence)
 
 
 def fmt(x: float) -> str:

@@ -15,7 +15,10 @@ import numpy as np
 from impls.protocol.normalization import check_batch_norm_shapes, check_convention, check_layer_norm_shapes
 from impls.validation import check_bool, check_in_range, check_probability
 
-__all__ = ["batch_norm_forward", "batch_norm_backward", "layer_norm_forward", "layer_norm_backward"]
+__all__ = ["OPTIONAL_AFFINE", "batch_norm_forward", "batch_norm_backward", "layer_norm_forward", "layer_norm_backward"]
+
+#: gamma/beta may be None (scale 1, shift 0), as PyTorch takes them.
+OPTIONAL_AFFINE = ("batch_norm", "layer_norm")
 
 
 def _check_array(op: str, name: str, value: Any) -> np.ndarray:
@@ -33,10 +36,27 @@ def _work_dtype(dtype: np.dtype) -> np.dtype:
     return np.result_type(dtype, np.float32)
 
 
+def _trailing(x: np.ndarray, normalized_shape: object) -> tuple[int, ...] | None:
+    count = 1 if isinstance(normalized_shape, int) else len(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else 0
+    return tuple(x.shape[x.ndim - count:]) if 0 < count <= x.ndim else None
+
+
+def _default_affine(x: object, gamma: np.ndarray | None, beta: np.ndarray | None, shape_of):
+    """Optional affine parameters, as PyTorch takes them: γ = None is 1, β = None is 0 (gradients still returned)."""
+    if (gamma is not None and beta is not None) or not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        return gamma, beta
+    shape = shape_of(x) if x.ndim >= 1 else None
+    if shape is None or len(shape) == 0:
+        return gamma, beta  # x itself is invalid: its own check names it
+    gamma = np.ones(shape, dtype=x.dtype) if gamma is None else gamma
+    beta = np.zeros(shape, dtype=x.dtype) if beta is None else beta
+    return gamma, beta
+
+
 def batch_norm_forward(
     x: np.ndarray,
-    gamma: np.ndarray,
-    beta: np.ndarray,
+    gamma: np.ndarray | None,
+    beta: np.ndarray | None,
     running_mean: np.ndarray,
     running_var: np.ndarray,
     *,
@@ -55,6 +75,7 @@ def batch_norm_forward(
     arrays passed in are never modified.
     """
     op = "batch_norm"
+    gamma, beta = _default_affine(x, gamma, beta, lambda a: a.shape[1:2])
     for name, value in (("x", x), ("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
                         ("running_var", running_var)):
         _check_array(op, name, value)
@@ -119,8 +140,8 @@ def batch_norm_backward(dout: np.ndarray, cache: dict) -> tuple[np.ndarray, np.n
 def layer_norm_forward(
     x: np.ndarray,
     normalized_shape: int | tuple[int, ...],
-    gamma: np.ndarray,
-    beta: np.ndarray,
+    gamma: np.ndarray | None,
+    beta: np.ndarray | None,
     *,
     eps: float = 1e-5,
 ) -> tuple[np.ndarray, dict]:
@@ -130,6 +151,7 @@ def layer_norm_forward(
     γ, β of shape normalized_shape. No batch statistics, so training and inference are the same.
     """
     op = "layer_norm"
+    gamma, beta = _default_affine(x, gamma, beta, lambda a: _trailing(a, normalized_shape))
     for name, value in (("x", x), ("gamma", gamma), ("beta", beta)):
         _check_array(op, name, value)
     eps = _check_eps(op, eps)

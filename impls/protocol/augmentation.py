@@ -162,3 +162,17 @@ for _parameter, _values, _allowed in (("patience", (0, -2, 1.5, True, "3"), "≥
     _patience = BAD if _parameter == "patience" else 3
     extend("EarlyStopping", invalid=invalid_values(_parameter, _values, _allowed, template_call(
         "EarlyStopping", _patience, function="EarlyStopping", **_keywords)))
+
+
+# ---------------------------------------------------------------- further invalid inputs that real APIs reject (issue 18)
+
+for _name, _parameter, _bad, _others, _allowed in (
+    ("random_rotation", "degrees", -10.0, {}, "[0.0, 180.0]"),
+    ("color_jitter", "contrast", -0.5, {}, "[0.0, inf)"),
+    ("color_jitter", "saturation", -1.0, {}, "[0.0, inf)"),
+    ("random_gaussian_noise", "std", math.inf, {}, "[0.0, inf)"),
+    ("random_erasing", "p", -0.1, {}, "[0, 1]"),
+    ("random_crop", "size", 9, {"padding": 0}, "fit the padded image"),
+):
+    extend(_name, invalid=(Invalid(_parameter, _bad, _allowed, template_call(
+        _name, _IMAGE_HALF, function=_name, stochastic=True, **{_parameter: BAD, **_others})(_bad)),))

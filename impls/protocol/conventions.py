@@ -71,6 +71,11 @@ _convention("clip_grad_norm", "scope", {
 }, {"global": ("PyTorch clip_grad_norm_", "Keras global_clipnorm"), "per_variable": ("Keras/tf.keras clipnorm",)},
     keyword="scope")
 
+_convention("clip_grad_norm", "nonfinite", {
+    "zero_scale": "an infinite total norm gives the scale min(1, c/∞) = 0: finite entries become 0, infinite ones NaN",
+    "all_nan": "a non-finite total norm makes the scale NaN (scale + (‖g‖ − ‖g‖)): every entry becomes NaN",
+}, {"zero_scale": ("PyTorch clip_grad_norm_ (error_if_nonfinite=False)",), "all_nan": ("Keras 3 global_clipnorm",)})
+
 # ---------------------------------------------------------------- dropout family
 _convention("dropout", "p_one", {
     "zeros": "p = 1 drops every unit: the output is all zeros",
@@ -204,3 +209,22 @@ def rows() -> list[dict[str, str]]:
                               "meaning": convention.meaning[value],
                               "chosen_by": ", ".join(convention.chosen_by.get(value, ()))})
     return table
+
+
+#: Invalid-input cases of the specs that a declared convention makes valid: (operation, case label) -> the
+#: convention and the values under which the call is legitimate (the family's property for them checks it).
+VALID_UNDER: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("EarlyStopping", "patience=0"): ("patience_zero", ("stop_at_first_non_improvement", "never_stop")),
+}
+
+
+def makes_valid(target: Any, operation: str, label: str) -> str | None:
+    """Why an invalid-input case is legitimate for `target` under the convention it declares, or None."""
+    entry = VALID_UNDER.get((operation, label))
+    if entry is None:
+        return None
+    name, values = entry
+    chosen = [v for v in declared(target, operation, name) if v in values]
+    if not chosen:
+        return None
+    return f"not applicable: {label} is valid under {operation}.{name}={chosen[0]} (checked in test_conventions)"

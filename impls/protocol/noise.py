@@ -362,3 +362,16 @@ for _name, _shape, _extra, _eval_rule, _unit in (
     ("dropblock2d", (2, 2, 6, 6), (3,), "identity", "block"),
 ):
     extend(_name, example=_example_of(_shape, *_extra), eval_rule=_eval_rule, random_unit=_unit)
+
+
+# ---------------------------------------------------------------- further invalid inputs that real APIs reject (issue 18)
+
+extend("gaussian_noise", invalid=invalid_values("sigma", (math.inf,), "[0.0, inf)",
+                                                template_call("gaussian_noise", _X4, BAD, stochastic=True)))
+extend("attention_dropout", invalid=invalid_values("p", (-0.1, math.nan), "[0, 1]",
+                                                   template_call("attention_dropout", _Q, _Q, _Q, BAD, stochastic=True)))
+extend("embedding_dropout", invalid=invalid_values(
+    "p", (1.5,), "[0, 1]", template_call("embedding_dropout", _IDS, _WEIGHT, BAD, stochastic=True)))
+extend("dropblock2d", invalid=invalid_values("p", (1.5,), "[0, 1]", template_call("dropblock2d", _X4, BAD, 2, stochastic=True)))
+extend("survival_probabilities", invalid=invalid_values("p_last", (-0.1,), "[0, 1]",
+                                                        template_call("survival_probabilities", 4, BAD)))

@@ -16,6 +16,10 @@ A target that implements only some conventions declares it in a module attribute
 others with ValueError naming the parameter; the suite then reports the missing conventions as
 "not implemented" instead of running properties that need them. Without the attribute a target
 claims every convention listed in ``BATCH_NORM_CONVENTION_VALUES``.
+
+The affine parameters are optional, as in PyTorch (``affine=False``, ``elementwise_affine=False``,
+``bias=False``): a target that accepts ``gamma=None`` (scale 1) and ``beta=None`` (shift 0), separately or
+together, declares it in ``OPTIONAL_AFFINE = ("batch_norm", "layer_norm")`` (the operations for which it does).
 """
 
 import math
@@ -38,7 +42,7 @@ register(
         summary="Batch normalization over every axis but the channel axis 1 of (N, C) or (N, C, H, W): "
         "training normalizes with the batch mean and biased variance and updates the running statistics; "
         "eval normalizes with the running statistics.",
-        torch_signature="batch_norm(x, gamma, beta, running_mean, running_var, *, training=True, momentum=0.1, "
+        torch_signature="batch_norm(x, gamma | None, beta | None, running_mean, running_var, *, training=True, momentum=0.1, "
         "eps=1e-5, momentum_convention='pytorch', var_estimator='unbiased') "
         "-> (out, {'running_mean': new_running_mean, 'running_var': new_running_var})",
         numpy_signature="batch_norm_forward(x, gamma, beta, running_mean, running_var, *, training=True, "
@@ -54,7 +58,7 @@ register(
         family="normalization",
         summary="Layer normalization over the trailing `normalized_shape` axes of each sample; "
         "the same computation in training and inference.",
-        torch_signature="layer_norm(x, normalized_shape, gamma, beta, *, eps=1e-5) -> out",
+        torch_signature="layer_norm(x, normalized_shape, gamma | None, beta | None, *, eps=1e-5) -> out",
         numpy_signature="layer_norm_forward(x, normalized_shape, gamma, beta, *, eps=1e-5) -> (out, cache); "
         "layer_norm_backward(dout, cache) -> (dx, dgamma, dbeta)",
         claims=("LAYERNORM.BATCH_INDEPENDENT",),

@@ -119,3 +119,20 @@ for _name, _betas, _parameter, _value in (("adam_step", (1.0, 0.999), "betas[0]"
                                           ("adamw_step", (0.9, 1.5), "betas[1]", 1.5)):
     extend(_name, invalid=(Invalid(_parameter, _value, "[0.0, 1.0)", template_call(
         _name, _W3, _W3, 0.1, betas=BAD, function=_name)(_betas)),))
+
+
+# ---------------------------------------------------------------- further invalid inputs that real APIs reject (issue 18)
+
+for _name, _parameter, _value, _allowed, _template, _shown in (
+    ("clip_grad_norm", "max_norm", float("nan"), "[0.0, inf)", _clip("clip_grad_norm", BAD), None),
+    ("clip_grad_value", "clip_value", float("nan"), "[0.0, inf)", _clip("clip_grad_value", BAD), None),
+    ("sgd_step", "dampening", 1.5, "[0.0, 1.0]",
+     template_call("sgd_step", _W3, _W3, 0.1, momentum=0.9, dampening=BAD, function="sgd_step"), None),
+    # torch.optim.SGD: "Nesterov momentum requires a momentum and zero dampening".
+    ("sgd_step", "nesterov", True, "momentum in (0, inf)",
+     template_call("sgd_step", _W3, _W3, 0.1, momentum=0.0, nesterov=BAD, function="sgd_step"), "momentum=0.0"),
+    ("adam_step", "eps", -1e-8, "[0.0, inf)", template_call("adam_step", _W3, _W3, 0.1, eps=BAD, function="adam_step"),
+     None),
+    ("max_norm", "dim", 5, "[-2, 1]", template_call("max_norm", _M, 1.0, dim=BAD), None),
+):
+    extend(_name, invalid=(Invalid(_parameter, _value, _allowed, _template(_value), shown=_shown),))

@@ -53,6 +53,14 @@ FINDINGS = {
     "layer_norm:eps=-1.0": "F.layer_norm(eps=-1) takes the square root of a negative number (NaN output), no error",
     "clip_grad_value:clip_value=-1.0": "clip_grad_value_(clip_value=-1) clamps into [1, -1], setting every entry "
                                        "to -1, without an error",
+    # Found by the invalid cases issue 18 added (each reproduced with torch 2.13 on the CPU):
+    "attention_dropout:p=-0.1": "F.scaled_dot_product_attention(dropout_p=-0.1) runs without an error",
+    "attention_dropout:p=nan": "F.scaled_dot_product_attention(dropout_p=nan) runs without an error",
+    "clip_grad_norm:max_norm=nan": "clip_grad_norm_(max_norm=nan) multiplies every gradient by NaN without an error",
+    "clip_grad_value:clip_value=nan": "clip_grad_value_(clip_value=nan) sets every gradient to NaN without an error",
+    "sgd_step:dampening=1.5": "torch.optim.SGD(dampening=1.5) is accepted: the momentum buffer's new term gets "
+                              "weight 1 - 1.5 = -0.5",
+    "max_norm:dim=5": "torch.renorm(dim=5) raises IndexError (Dimension out of range), not ValueError/TypeError",
 }
 
 from impls.torch_native.augmentation import *  # noqa: E402,F401,F403

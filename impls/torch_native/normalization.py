@@ -12,15 +12,18 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["BATCH_NORM_CONVENTIONS", "batch_norm", "layer_norm"]
+__all__ = ["OPTIONAL_AFFINE", "BATCH_NORM_CONVENTIONS", "batch_norm", "layer_norm"]
+
+#: gamma/beta may be None (F.batch_norm's and F.layer_norm's weight=None, bias=None are passed through).
+OPTIONAL_AFFINE = ("batch_norm", "layer_norm")
 
 BATCH_NORM_CONVENTIONS = {"momentum_convention": ("pytorch",), "var_estimator": ("unbiased",)}
 
 
 def batch_norm(
     x: torch.Tensor,
-    gamma: torch.Tensor,
-    beta: torch.Tensor,
+    gamma: torch.Tensor | None,
+    beta: torch.Tensor | None,
     running_mean: torch.Tensor,
     running_var: torch.Tensor,
     *,
@@ -44,8 +47,8 @@ def batch_norm(
 def layer_norm(
     x: torch.Tensor,
     normalized_shape: int | tuple[int, ...],
-    gamma: torch.Tensor,
-    beta: torch.Tensor,
+    gamma: torch.Tensor | None,
+    beta: torch.Tensor | None,
     *,
     eps: float = 1e-5,
 ) -> torch.Tensor:

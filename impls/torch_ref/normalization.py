@@ -17,7 +17,10 @@ import torch
 from impls.protocol.normalization import check_batch_norm_shapes, check_convention, check_layer_norm_shapes
 from impls.validation import check_bool, check_in_range, check_probability
 
-__all__ = ["batch_norm", "layer_norm"]
+__all__ = ["OPTIONAL_AFFINE", "batch_norm", "layer_norm"]
+
+#: gamma/beta may be None (scale 1, shift 0), as PyTorch takes them.
+OPTIONAL_AFFINE = ("batch_norm", "layer_norm")
 
 
 def _check_tensor(op: str, name: str, value: object) -> torch.Tensor:
@@ -93,10 +96,27 @@ class _LayerNorm(torch.autograd.Function):
         return grad_rows, grad_gamma, grad_beta, None
 
 
+def _trailing(x: torch.Tensor, normalized_shape: object) -> tuple[int, ...] | None:
+    count = 1 if isinstance(normalized_shape, int) else len(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else 0
+    return tuple(x.shape[x.dim() - count:]) if 0 < count <= x.dim() else None
+
+
+def _default_affine(x: object, gamma: torch.Tensor | None, beta: torch.Tensor | None, shape_of):
+    """Optional affine parameters, as F.batch_norm/F.layer_norm take them: γ = None is 1, β = None is 0."""
+    if (gamma is not None and beta is not None) or not isinstance(x, torch.Tensor):
+        return gamma, beta
+    shape = shape_of(x) if x.dim() >= 1 else None
+    if shape is None or len(shape) == 0:
+        return gamma, beta  # x itself is invalid: its own check names it
+    gamma = torch.ones(shape, dtype=x.dtype, device=x.device) if gamma is None else gamma
+    beta = torch.zeros(shape, dtype=x.dtype, device=x.device) if beta is None else beta
+    return gamma, beta
+
+
 def batch_norm(
     x: torch.Tensor,
-    gamma: torch.Tensor,
-    beta: torch.Tensor,
+    gamma: torch.Tensor | None,
+    beta: torch.Tensor | None,
     running_mean: torch.Tensor,
     running_var: torch.Tensor,
     *,
@@ -112,6 +132,7 @@ def batch_norm(
     the given ones in eval. The tensors passed in are never modified.
     """
     op = "batch_norm"
+    gamma, beta = _default_affine(x, gamma, beta, lambda t: t.shape[1:2])
     for name, value in (("x", x), ("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
                         ("running_var", running_var)):
         _check_tensor(op, name, value)
@@ -147,13 +168,15 @@ def batch_norm(
 def layer_norm(
     x: torch.Tensor,
     normalized_shape: int | tuple[int, ...],
-    gamma: torch.Tensor,
-    beta: torch.Tensor,
+    gamma: torch.Tensor | None,
+    beta: torch.Tensor | None,
     *,
     eps: float = 1e-5,
 ) -> torch.Tensor:
-    """Layer norm over the trailing `normalized_shape` axes of each sample; γ, β have shape normalized_shape."""
+    """Layer norm over the trailing `normalized_shape` axes of each sample; γ, β have shape normalized_shape
+    (None: γ = 1, β = 0, as F.layer_norm's weight=None, bias=None)."""
     op = "layer_norm"
+    gamma, beta = _default_affine(x, gamma, beta, lambda t: _trailing(t, normalized_shape))
     for name, value in (("x", x), ("gamma", gamma), ("beta", beta)):
         _check_tensor(op, name, value)
     eps = check_in_range(op, "eps", eps, 0.0, float("inf"), closed="neither")

@@ -6,6 +6,7 @@ and hide themselves from tracebacks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,10 @@ def _first_mismatch(bad: np.ndarray) -> str:
 def assert_exact(actual: Any, expected: Any, *, what: str, replay: str = "") -> None:
     """Bitwise equality (NaNs equal), after one transfer to the CPU."""
     __tracebackhide__ = True
+    if isinstance(actual, tuple) and isinstance(expected, tuple):  # shapes: compared as tuples, not as arrays
+        if actual != expected:
+            raise AssertionError(f"{what}: {actual}, but should be {expected}. {replay}")
+        return
     a, e = as_numpy(actual), as_numpy(expected)
     if a.shape != e.shape:
         raise AssertionError(f"{what}: shape {a.shape}, but should be {e.shape}. {replay}")
@@ -39,6 +44,11 @@ def assert_exact(actual: Any, expected: Any, *, what: str, replay: str = "") -> 
             f"{what}: {int(bad.sum())} of {a.size} elements differ ({where}: {a[i]!r}, but should be {e[i]!r}) "
             f"[exact comparison]. {replay}"
         )
+
+
+def _shown(tolerance: Any) -> str:
+    """A tolerance for a message: a scalar, or the largest entry of an elementwise one."""
+    return f"{float(tolerance):.3g}" if np.ndim(tolerance) == 0 else f"max {float(np.max(tolerance)):.3g} (elementwise)"
 
 
 def assert_close(
@@ -57,7 +67,7 @@ def assert_close(
         i = tuple(np.argwhere(bad)[0])
         raise AssertionError(
             f"{what}: {int(bad.sum())} of {a.size} elements off ({_first_mismatch(bad)}: {a[i]!r}, "
-            f"but should be {e[i]!r} ± {bound[i]:.3g}) [rtol={rtol:.3g}, atol={atol:.3g}: {why}]. {replay}"
+            f"but should be {e[i]!r} ± {bound[i]:.3g}) [rtol={_shown(rtol)}, atol={_shown(atol)}: {why}]. {replay}"
         )
 
 
@@ -73,6 +83,55 @@ def assert_binomial(k: int, n: int, rate: float, design: stats.Design, *, what: 
             f"[{decision.method}, p-value {decision.pvalue:.2g} ≤ α={design.alpha:.1e}; "
             f"detects |Δrate| ≥ {design.delta:g} with power {design.power:g}]. {replay}"
         )
+
+
+def block_seed(seed: int, index: int) -> int:
+    """The seed of block `index` of a sequential check whose case has `seed`: independent streams per block
+    (SeedSequence mixes both), each block replayable on its own."""
+    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1)[0])
+
+
+def assert_binomial_sequential(draw_block: Callable[[int], tuple[int, int]], rate: float, design: stats.Design, *,
+                               what: str, replay: str | Callable[[], str] = "", block: int | None = None) -> stats.SequentialOutcome:
+    """Sequential two-sided test that draws succeed with probability `rate`: draw_block(m) draws m more units
+    (block index 0, 1, ... in call order) and returns (successes, trials) among them. Stops as soon as the
+    mixture likelihood ratio decides (regstats.sequential: level ≤ α by Ville's inequality, power ≥
+    design.power at |Δrate| = δ, at most a stated multiple of the fixed-sample n). `replay` may be a
+    callable, read only on failure (it can then name the last block drawn). Spends one check."""
+    __tracebackhide__ = True
+    seq = stats.binomial_sequential_design(rate, design, block)
+    budget.spend()
+    outcome = stats.run_binomial_sequential(draw_block, seq)
+    budget.record_design(what.split("(")[0], stats.SEQUENTIAL_BINOMIAL, outcome.draws, design, rate, block=seq.block)
+    if outcome.reject:
+        k, n = int(outcome.statistic), outcome.n
+        raise AssertionError(
+            f"{what}={k} of {n} (rate {k / max(n, 1):.4f}) after {outcome.looks} blocks of {seq.block}, but should be "
+            f"Bernoulli({rate:.4f}) draws [{outcome.method}: likelihood ratio e^{outcome.log_mixture:.1f} ≥ 1/α, "
+            f"α={design.alpha:.1e}; detects |Δrate| ≥ {design.delta:g} with power {design.power:g} in ≤ {seq.cap} "
+            f"draws]. {replay() if callable(replay) else replay}"
+        )
+    return outcome
+
+
+def assert_variance_sequential(draw_block: Callable[[int], Any], variance: float, design: stats.Design, *,
+                               what: str, replay: str | Callable[[], str] = "", block: int | None = None) -> stats.SequentialOutcome:
+    """Sequential χ² test that i.i.d. normal draws have the given variance: draw_block(m) returns m more draws.
+    design.delta is the variance ratio - 1 detected (ratios 1 + δ and 1/(1 + δ)); each block's own mean is
+    removed, so the mean need not be known. Spends one check of the suite budget."""
+    __tracebackhide__ = True
+    seq = stats.variance_sequential_design(design, block)
+    budget.spend()
+    outcome = stats.run_variance_sequential(lambda m: as_numpy(draw_block(m)), seq, variance)
+    budget.record_design(what.split("(")[0], stats.SEQUENTIAL_VARIANCE, outcome.draws, design, block=seq.block)
+    if outcome.reject:
+        raise AssertionError(
+            f"{what} variance {variance * outcome.statistic / outcome.n:.5g} (within {outcome.looks} blocks of "
+            f"{seq.block}), but should be {variance:.5g} [{outcome.method}: likelihood ratio "
+            f"e^{outcome.log_mixture:.1f} ≥ 1/α, α={design.alpha:.1e}; detects a variance ratio off 1 by "
+            f"{design.delta:g} with power {design.power:g} in ≤ {seq.cap} draws]. {replay() if callable(replay) else replay}"
+        )
+    return outcome
 
 
 def assert_variance(sample: Any, variance: float, design: stats.Design, *, what: str, replay: str = "") -> None:

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import regstats as stats
 from regstats import budget
+from regverify.conformance import termination
 from regverify.conformance.assertions import (
     as_numpy,
     assert_binomial,
@@ -449,6 +450,8 @@ def box_mask(shape: tuple[int, ...], boxes: np.ndarray) -> np.ndarray:
 @given(data=st.data())
 def test_erasing_sets_exactly_the_returned_box_inside_the_image(target, operation, device, dtype, data):
     case = data.draw(image_cases(erasing_params[operation]), label="case")
+    # A library may erase with fewer fill values (kornia: constants in [0, 1] only): ERASING_VALUES names them.
+    assume(case.params["value"] in getattr(target.module, "ERASING_VALUES", (0.0, 2.5, "random")))
     x, (out, boxes) = case.run(target, operation, dtype, device)
     replay = case.replay(target, operation, device, dtype)
     boxes = as_numpy(boxes).astype(np.int64)
@@ -519,6 +522,7 @@ def test_random_erasing_erases_each_image_with_probability_p(target, operation, 
 
 @pytest.mark.operation("random_erasing")
 @given(case=image_cases(erasing_params["random_erasing"]))
+@pytest.mark.requires("convention:random_erasing.aspect_ratio=log_uniform")
 def test_random_erasing_box_sides_follow_the_area_and_aspect_ranges(target, operation, device, dtype, case):
     _, (_, boxes) = case.run(target, operation, dtype, device)
     boxes = as_numpy(boxes).astype(np.int64)
@@ -535,6 +539,79 @@ def test_random_erasing_box_sides_follow_the_area_and_aspect_ranges(target, oper
         f"below ({h}, {w}). {case.replay(target, operation, device, dtype)}")
     if case.params["p"] == 0.0:
         assert not erased.any(), f"{target.name}.random_erasing(p=0) erased {boxes.tolist()}"
+
+
+#: Aspect-ratio law: log(h/w) of the sampled box is uniform on [log r_low, log r_high] (Zhong et al. 2017 as
+#: torchvision implements it). An aspect drawn uniformly on [r_low, r_high] instead is 0.25 away from it in
+#: sup-distance at r = 1 for ratio (1/3, 3); δ = 0.15 leaves room for the rounding band below.
+ASPECT_DELTA = 0.15
+ASPECT_RATIO = (1.0 / 3.0, 3.0)
+#: 64×64 images, scale (0.1, 0.2): area 410..820 pixels, sides 11.7..49.6 < 64, so the first attempt always fits
+#: (no retry conditions the law) and rounding moves log(h/w) by at most log(h/(h-½)) + log(w/(w-½)) ≤ 0.09.
+ASPECT_IMAGE, ASPECT_SCALE = 64, (0.1, 0.2)
+
+
+def aspect_sample_size(design: stats.Design) -> int:
+    """n for the rounded-aspect KS test in closed form: the exact critical value is at most DKW-Massart's
+    sqrt(ln(2/α)/(2n)); where the law is δ away, F_n misses by Hoeffding's exp(-2n(δ - c)²) ≤ 1 - power."""
+    root = math.sqrt(math.log(2 / design.alpha) / 2) + math.sqrt(math.log(1 / (1 - design.power)) / 2)
+    return math.ceil((root / design.delta) ** 2)
+
+
+def banded_ks_distance(observed: np.ndarray, band: float, cdf) -> float:
+    """The KS distance of a sample known only to within ±band of a sample from `cdf`: the sandwich
+    F0(t - band) ≤ E F_n(t) ≤ F0(t + band) holds under the null, so D = max(sup F_n(t) - F0(t + band),
+    sup F0(t - band) - F_n(t-)) is at most the true sample's KS distance: the exact critical value keeps its level."""
+    t = np.sort(observed)
+    n = t.size
+    upper = np.max(np.arange(1, n + 1) / n - cdf(t + band))
+    lower = np.max(cdf(t - band) - np.arange(0, n) / n)
+    return float(max(upper, lower, 0.0))
+
+
+@pytest.mark.operation("random_erasing")
+@pytest.mark.dtypes("float32")
+@settings(max_examples=DISTRIBUTION_EXAMPLES)
+@given(seed=SEEDS)
+@pytest.mark.requires("convention:random_erasing.aspect_ratio=log_uniform")
+def test_random_erasing_aspect_ratio_is_log_uniform(target, operation, device, dtype, seed):
+    design = stat_design(ASPECT_DELTA)
+    n = aspect_sample_size(design)
+    x = target.asarray(np.ones((n, 1, ASPECT_IMAGE, ASPECT_IMAGE)), dtype, device or "cpu")
+    _, boxes = target.module.random_erasing(x, 1.0, ASPECT_SCALE, ASPECT_RATIO, generator=target.generator(seed, device or "cpu"))
+    boxes = as_numpy(boxes).astype(np.int64)
+    heights, widths = boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2]
+    replay = f"Replay: {n} images of ones 1×1×{ASPECT_IMAGE}×{ASPECT_IMAGE}, p=1, scale {ASPECT_SCALE}, ratio (1/3, 3), seed {seed}"
+    assert np.all((heights >= 1) & (widths >= 1)), (
+        f"{target.name}.random_erasing(p=1) left {int(np.sum((heights < 1) | (widths < 1)))} of {n} images unerased, "
+        f"but every first attempt fits here. {replay}")
+    band = float(np.max(np.log(heights / (heights - 0.5)) + np.log(widths / (widths - 0.5))))
+    low, high = math.log(ASPECT_RATIO[0]), math.log(ASPECT_RATIO[1])
+    distance = banded_ks_distance(np.log(heights / widths), band, lambda t: np.clip((t - low) / (high - low), 0.0, 1.0))
+    assert_distribution(distance, n, design, law=f"log-uniform aspect on (1/3, 3), rounding band ±{band:.3f}",
+                        what=f"{target.name}.random_erasing log(h/w)", replay=replay)
+
+
+#: Images on which no box can fit (a side of 1 pixel: a box must be ≥ 1 and < the side), tall and wide.
+NO_FIT_IMAGES = ((2, 1, 64, 1), (2, 1, 1, 64), (1, 3, 1, 1))
+
+
+@pytest.mark.tier("edge")
+@pytest.mark.operation("random_erasing")
+@pytest.mark.dtypes("float32")
+@pytest.mark.parametrize("shape", NO_FIT_IMAGES, ids=lambda shape: "x".join(map(str, shape)))
+@pytest.mark.requires("convention:random_erasing.aspect_ratio=log_uniform")
+def test_random_erasing_finishes_and_erases_nothing_when_no_box_fits(target, operation, device, dtype, shape):
+    """Terminates within the per-call limit (a bounded number of attempts, then the image as it was), whatever the
+    image's shape: a retry-until-it-fits loop hangs here."""
+    seconds = termination.call_seconds()
+    x = target.asarray(np.ones(shape), dtype, device or "cpu")
+    out, boxes = termination.call_within(
+        seconds, target.module.random_erasing, x, 1.0, generator=target.generator(0, device or "cpu"),
+        what=f"{target.name}.random_erasing(p=1) on a {'×'.join(map(str, shape))} image")
+    assert_exact(out, x, what=f"{target.name}.random_erasing(p=1) on a {'×'.join(map(str, shape))} image, where no box "
+                 "fits (each side must be ≥ 1 and < the image's)")
+    assert not as_numpy(boxes).any(), f"{target.name}.random_erasing boxes {as_numpy(boxes).tolist()}, but should be zeros"
 
 
 def test_torchvision_random_erasing_is_adapted_by_the_torch_native_target():

@@ -114,6 +114,7 @@ def test_early_stopping_best_epoch_is_the_first_argmin_of_the_epochs_seen(target
 
 @pytest.mark.operation(OPERATION)
 @given(start=metric_values, min_delta=min_deltas, patience=st.integers(min_value=3, max_value=5))
+@pytest.mark.requires("convention:EarlyStopping.min_delta=exceeds")
 def test_early_stopping_improvement_must_exceed_min_delta(target, start, min_delta, patience):
     # start, start - min_delta (improves by exactly min_delta: not enough), start - min_delta - 1/4 (enough).
     stopper = target.module.EarlyStopping(patience, min_delta=min_delta)

@@ -22,9 +22,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from impls.protocol import conventions
+from regverify.conformance import covering
 from regverify.conformance.assertions import as_numpy, assert_close
 from regverify.conformance.strategies import SEEDS
 from regverify.conformance.tolerances import eps
@@ -200,10 +202,11 @@ class LossCase:
 
 @st.composite
 def loss_cases(draw, *, layouts=("unbatched", "batched", "spatial"), max_classes=6, max_batch=5,
-               reductions=("none", "mean", "sum"), weighted=None, probability=None, epsilon=epsilons) -> LossCase:
+               reductions=("none", "mean", "sum"), weighted=None, probability=None, epsilon=epsilons,
+               conventions=CONVENTIONS, ignore_indices=(-100, -1, 0)) -> LossCase:
     weighted = st.booleans() if weighted is None else weighted
     probability = st.booleans() if probability is None else probability
-    convention = draw(st.sampled_from(CONVENTIONS), label="convention")
+    convention = draw(st.sampled_from(conventions), label="convention")
     num_classes = draw(st.integers(min_value=2, max_value=max_classes), label="num_classes")
     value = draw(epsilon, label="epsilon")
     if convention == "off_target":
@@ -211,7 +214,7 @@ def loss_cases(draw, *, layouts=("unbatched", "batched", "spatial"), max_classes
         value = value * Fraction(num_classes - 1, num_classes)
     probability_targets = draw(probability, label="probability_targets")
     # ignore_index applies to index targets only (F.cross_entropy rejects any other value with probabilities).
-    ignore_index = -100 if probability_targets else draw(st.sampled_from([-100, -1, 0]), label="ignore_index")
+    ignore_index = -100 if probability_targets else draw(st.sampled_from(list(ignore_indices)), label="ignore_index")
     return LossCase(
         num_classes=num_classes,
         batch=draw(st.integers(1, max_batch), label="batch"),
@@ -236,10 +239,15 @@ def prepare(target, case: LossCase, device, dtype, arrays=None):
     return logits, targets, weight
 
 
-def documented_loss(logits: np.ndarray, targets: np.ndarray, weight: np.ndarray | None, case: LossCase):
+def documented_loss(logits: np.ndarray, targets: np.ndarray, weight: np.ndarray | None, case: LossCase, *,
+                    class_weights: str = "per_class_term", weighted_mean: str = "sum_of_weights"):
     """The documented formula in float64: per sample -Σ_c w_c q_c log softmax(z)_c, with q from smoothed_exact
     (index targets) or its linear extension (probability targets); 'mean' over Σ w[y] or the sample count.
-    Returns (loss, scale) with scale = Σ_c w_c q_c (1 + |log p_c|) summed like the loss: the error scale."""
+    Returns (loss, scale) with scale = Σ_c w_c q_c (1 + |log p_c|) summed like the loss: the error scale.
+
+    The two weight conventions (impls/protocol/conventions.py) default to PyTorch's; class_weights="per_sample"
+    is Keras's class_weight, -w_y Σ_c q_c log p_c (y = argmax of a probability target), and
+    weighted_mean="count" divides 'mean' by the number of samples, ignored ones included."""
     axis = 1 if logits.ndim >= 2 else 0
     z = np.moveaxis(logits, axis, -1)
     K = case.num_classes
@@ -258,6 +266,11 @@ def documented_loss(logits: np.ndarray, targets: np.ndarray, weight: np.ndarray 
         q = np.array([[float(v) for v in smoothed_exact(int(y) if ok else 0, K, epsilon, case.convention)]
                       for y, ok in zip(np.ravel(targets), np.ravel(valid), strict=True)]).reshape(z.shape)
         normalizer = float(w[targets[valid]].sum())
+    if class_weights == "per_sample":
+        labels = np.argmax(np.moveaxis(targets, axis, -1), -1) if case.probability_targets else np.where(valid, targets, 0)
+        w = w[labels][..., None]
+    if weighted_mean == "count":
+        normalizer = float(valid.size)
     per_sample = np.where(valid, -(w * q * log_p).sum(-1), 0.0)
     per_scale = np.where(valid, (w * q * (1 + np.abs(log_p))).sum(-1), 0.0)
     if case.reduction == "none":
@@ -278,7 +291,8 @@ def test_smoothed_cross_entropy_equals_the_documented_formula_for_every_option(t
     rounded = {"logits": as_numpy(logits).astype(np.float64),
                "targets": as_numpy(targets).astype(np.float64) if case.probability_targets else as_numpy(targets),
                "weight": None if weight is None else as_numpy(weight).astype(np.float64)}
-    expected, scale = documented_loss(rounded["logits"], rounded["targets"], rounded["weight"], case)
+    weights_rule = {name: conventions.behaviour(target, CROSS_ENTROPY, name) for name in ("class_weights", "weighted_mean")}
+    expected, scale = documented_loss(rounded["logits"], rounded["targets"], rounded["weight"], case, **weights_rule)
     # Computed from the dtype-rounded inputs, so only the target's arithmetic errs: each log-softmax entry
     # carries ≤ (K+2)u(1+|log p|) (K-term exp-sum, log, subtraction), the w·q·log p products and K-term sum
     # ≤ (K+3)u, the M-term reduction ≤ M·u: in all ≤ (2K+M+5)u·scale ≤ (K+M+4)·eps·scale (u = eps/2).
@@ -286,6 +300,29 @@ def test_smoothed_cross_entropy_equals_the_documented_formula_for_every_option(t
     assert_close(out, expected, rtol=0.0, atol=terms * eps(dtype) * scale,
                  why=f"(K+M+4)·eps({dtype})·Σ w q (1+|log p|), K+M+4={terms}",
                  what=f"{target.name}.{CROSS_ENTROPY}", replay=f"[{case.describe()}]")
+
+
+#: Every pair of these option values appears in some row (covering.pairwise: 8 rows instead of the 48 of the
+#: product), each row a cell of its own: class weights × ignore_index × reduction is tested in every profile.
+LOSS_OPTIONS = {"weighted": (False, True), "ignore_index": (-100, 0), "reduction": ("none", "mean", "sum"),
+                "convention": CONVENTIONS, "layout": ("batched", "spatial")}
+LOSS_OPTION_ROWS = covering.pairwise(LOSS_OPTIONS)
+
+
+@pytest.mark.operation(CROSS_ENTROPY)
+@pytest.mark.dtypes("float32", "float64")  # option logic; the all-options test covers every dtype
+@pytest.mark.parametrize("options", LOSS_OPTION_ROWS, ids=[covering.row_id(row) for row in LOSS_OPTION_ROWS])
+@settings(max_examples=2)  # the options are fixed by the row; two draws of the rest (K, N, ε, data) per row
+@given(data=st.data())
+def test_smoothed_cross_entropy_matches_the_formula_for_every_pair_of_options(target, device, dtype, options, data):
+    """The documented-formula check on a covering array of the options (index targets, where ignore_index acts):
+    a mistake that needs two options together (weights with ignore_index, ignore_index with 'mean') is always run."""
+    case = data.draw(loss_cases(layouts=(options["layout"],), reductions=(options["reduction"],),
+                                weighted=st.just(options["weighted"]), probability=st.just(False),
+                                conventions=(options["convention"],), ignore_indices=(options["ignore_index"],)),
+                     label="case")
+    test_smoothed_cross_entropy_equals_the_documented_formula_for_every_option.hypothesis.inner_test(
+        target, device, dtype, case)
 
 
 @pytest.mark.operation(CROSS_ENTROPY)
@@ -425,6 +462,8 @@ def test_smoothed_cross_entropy_is_minimized_where_softmax_equals_the_smoothed_t
 @pytest.mark.dtypes("float64")
 @pytest.mark.claims("LABEL_SMOOTHING.TORCH_MATCHES_UNIFORM_K")
 @given(case=loss_cases(layouts=("batched",), reductions=("mean",), weighted=st.just(True), probability=st.just(False)))
+@pytest.mark.requires("convention:label_smoothing_cross_entropy.weighted_mean=sum_of_weights",
+                      "convention:label_smoothing_cross_entropy.class_weights=per_class_term")
 def test_weighted_mean_divides_index_targets_by_their_weight_and_probability_targets_by_the_count(
         target, device, dtype, case):
     """The same smoothed target reached two ways: class indices with smoothing ε, or the one-hot rows passed

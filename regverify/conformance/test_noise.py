@@ -29,7 +29,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
@@ -37,13 +37,17 @@ import regstats as stats
 from impls.numpy_ref.noise import SELU_ALPHA_PRIME
 from impls.protocol import load_target
 from regstats import budget
+from regverify.conformance import covering
 from regverify.conformance.assertions import (
     as_numpy,
     assert_binomial,
+    assert_binomial_sequential,
     assert_close,
     assert_distribution,
     assert_exact,
     assert_variance,
+    assert_variance_sequential,
+    block_seed,
 )
 from regverify.conformance.strategies import (
     SEEDS,
@@ -95,6 +99,11 @@ def normal_values(data_seed: int, shape: tuple[int, ...]) -> np.ndarray:
     return np.random.default_rng(data_seed).standard_normal(shape)
 
 
+def block_case(case: Case, index: int, shape: tuple[int, ...]) -> Case:
+    """Block `index` of a sequential check: the case's parameters and input seed, the block's own draw seed."""
+    return Case(case.params, block_seed(case.seed, index), case.data_seed, shape)
+
+
 def sized(case: Case, shape: tuple[int, ...]) -> Case:
     return Case(case.params, case.seed, case.data_seed, shape)
 
@@ -138,14 +147,20 @@ def test_gaussian_dropout_noise_is_centred_on_1(target, device, dtype, case):
     Binomial(m, 1/2). Design: a rate off by 0.05 (a mean shift of Φ⁻¹(0.55)·σ = 0.126σ; additive or
     mean-0 noise is far beyond) is caught with power 0.999."""
     p, test_design = case.params["p"], design(0.05)
-    n = binomial_size(0.5, 0.05, test_design.alpha)
-    case = sized(case, (n,))
-    _, result = call(target, GAUSSIAN, case, device, dtype)
-    noise = as_numpy(result.mask).astype(np.float64)
-    above, untied = int((noise > 1).sum()), int((noise != 1).sum())
-    assert_binomial(above, untied, 0.5, test_design,
-                    what=f"{target.name}.{GAUSSIAN}(p={p}) noise mean {noise.mean():.4f} (should be 1); #(ξ > 1)",
-                    replay=case.replay(target, GAUSSIAN, device, dtype))
+    blocks: list[Case] = []
+    totals = np.zeros(2)  # draws, Σ ξ
+
+    def draw_block(m: int) -> tuple[int, int]:  # sequential: m more noise values per call
+        blocks.append(block_case(case, len(blocks), (m,)))
+        _, result = call(target, GAUSSIAN, blocks[-1], device, dtype)
+        noise = as_numpy(result.mask).astype(np.float64)
+        totals[:] += (m, noise.sum())
+        return int((noise > 1).sum()), int((noise != 1).sum())
+
+    assert_binomial_sequential(
+        draw_block, 0.5, test_design, what=f"{target.name}.{GAUSSIAN}(p={p}) #(ξ > 1)",
+        replay=lambda: f"noise mean {totals[1] / totals[0]:.4f} (should be 1) [last block] "
+                       + blocks[-1].replay(target, GAUSSIAN, device, dtype))
 
 
 @pytest.mark.operation(GAUSSIAN)
@@ -156,11 +171,14 @@ def test_gaussian_dropout_noise_variance_is_p_over_1_minus_p(target, device, dty
     """χ² test of Var ξ = p/(1-p) (exact for normal noise). Design: a variance ratio of 1.1 or 1/1.1 is caught
     with power 0.999 (so variance p instead of p/(1-p) whenever p ≥ 0.091, and σ used as the variance)."""
     p, test_design = case.params["p"], design(0.1)
-    n = stats.variance_sample_size(test_design)
-    case = sized(case, (n,))
-    _, result = call(target, GAUSSIAN, case, device, dtype)
-    assert_variance(result.mask, p / (1 - p), test_design, what=f"{target.name}.{GAUSSIAN}(p={p}) noise",
-                    replay=case.replay(target, GAUSSIAN, device, dtype))
+    blocks: list[Case] = []
+
+    def draw_block(m: int):  # sequential: m more noise values per call (each block's own mean is removed)
+        blocks.append(block_case(case, len(blocks), (m,)))
+        return call(target, GAUSSIAN, blocks[-1], device, dtype)[1].mask
+
+    assert_variance_sequential(draw_block, p / (1 - p), test_design, what=f"{target.name}.{GAUSSIAN}(p={p}) noise",
+                               replay=lambda: "[last block] " + blocks[-1].replay(target, GAUSSIAN, device, dtype))
 
 
 #: The KS distance that shows noise of the right mean and variance but the wrong law: standardized Uniform is
@@ -255,6 +273,37 @@ def test_spatial_dropout_keeps_or_drops_each_channel_whole_and_eval_is_the_ident
         f"{target.name}.{operation}(p={p}) has channels partly zeroed. {replay}")
 
 
+#: Every pair of layout (unbatched: the smaller ndim of LAYOUTS; batched: the larger), mode and p, each side ≥ 2 so
+#: that a mask per element and a mask per channel differ: a layout read wrongly is always run.
+SPATIAL_OPTIONS = {"batched": (False, True), "training": (True, False), "p": (0.5, 1.0)}
+SPATIAL_ROWS = covering.pairwise(SPATIAL_OPTIONS)
+
+
+@pytest.mark.operation(*SPATIAL)
+@pytest.mark.dtypes("float32")  # a layout rule: the dtype plays no part (the structure test covers every dtype)
+@pytest.mark.parametrize("options", SPATIAL_ROWS, ids=[covering.row_id(row) for row in SPATIAL_ROWS])
+@settings(max_examples=2)
+@given(seed=SEEDS, data_seed=SEEDS)
+def test_spatial_dropout_masks_whole_channels_in_every_layout(target, operation, device, dtype, options, seed,
+                                                             data_seed):
+    ndim = sorted(LAYOUTS[operation])[int(options["batched"])]
+    leading = LAYOUTS[operation][ndim]
+    case = Case({"p": options["p"]}, seed, data_seed, tuple(2 + axis % 2 for axis in range(ndim)))
+    x, result, _ = spatial_call(target, operation, case, device, dtype, training=options["training"])
+    replay = case.replay(target, operation, device, dtype, training=options["training"])
+    if not options["training"]:
+        assert_exact(result.out, x, what=f"{target.name}.{operation}(training=False) on {ndim}-D input", replay=replay)
+        return
+    mask = as_numpy(result.mask)
+    channel_shape = case.shape[:leading] + (1,) * (ndim - leading)
+    assert mask.shape == channel_shape, (f"{target.name}.{operation} mask {mask.shape} for {ndim}-D input {case.shape}, "
+                                         f"but should be one decision per channel: {channel_shape}. {replay}")
+    p = options["p"]
+    expected = np.where(np.broadcast_to(mask, case.shape), as_numpy(x).astype(np.float64) * (0.0 if p == 1 else 1 / (1 - p)), 0.0)
+    assert_close(result.out, expected, rtol=2 * eps(dtype), atol=0.0, why="≤ 3 roundings in scale and product",
+                 what=f"{target.name}.{operation}(p={p}) on {ndim}-D input vs its channel mask", replay=replay)
+
+
 @pytest.mark.operation(*SPATIAL)
 @pytest.mark.dtypes(*KEEP_COUNT_DTYPES)
 @given(case=dropout_cases())
@@ -262,13 +311,17 @@ def test_spatial_dropout_channel_keep_count_is_binomial(target, operation, devic
     """n channels (batch of n, one channel, spatial sizes 1): kept channels ~ Binomial(n, 1-p), counted from the
     outputs (inputs are nonzero), not from the returned mask; channel wholeness is tested above."""
     p = case.params["p"]
-    n = keep_count_size(p)
     ndim = max(LAYOUTS[operation])
-    case = sized(case, (n, 1) + (1,) * (ndim - 2))
-    x, result, _ = spatial_call(target, operation, case, device, dtype)
-    kept = int((as_numpy(result.out).reshape(n, -1) != 0).all(axis=1).sum())
-    assert_binomial(kept, n, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{operation}(p={p}) kept channels",
-                    replay=case.replay(target, operation, device, dtype))
+    blocks: list[Case] = []
+
+    def draw_block(m: int) -> tuple[int, int]:  # sequential: m more channels per call, until the count decides
+        blocks.append(block_case(case, len(blocks), (m, 1) + (1,) * (ndim - 2)))
+        _, result, _ = spatial_call(target, operation, blocks[-1], device, dtype)
+        return int((as_numpy(result.out).reshape(m, -1) != 0).all(axis=1).sum()), m
+
+    assert_binomial_sequential(draw_block, 1.0 - p, design(KEEP_DELTA),
+                               what=f"{target.name}.{operation}(p={p}) kept channels",
+                               replay=lambda: "[last block] " + blocks[-1].replay(target, operation, device, dtype))
 
 
 @pytest.mark.operation("dropout2d")
@@ -442,15 +495,22 @@ def test_dropconnect_output_is_input_times_masked_weights_plus_bias(target, devi
 @given(case=dropout_cases())
 def test_dropconnect_weight_keep_count_is_binomial_with_keep_probability_1_minus_p(target, device, dtype, case):
     p = case.params["p"]
-    n = keep_count_size(p)
-    arrays = (np.ones((1, 2)), np.ones((math.ceil(n / 2), 2)), np.zeros(math.ceil(n / 2)))
-    _, result = dropconnect_call(target, sized(case, (1, 2, math.ceil(n / 2))), device, dtype, arrays)
-    mask = as_numpy(result.mask)
-    # The output counts the kept weights of each row (x = 1, W = 1): recount from it, not only the mask.
-    assert_exact(as_numpy(result.out).ravel(), mask.sum(axis=1).astype(as_numpy(result.out).dtype),
-                 what=f"{target.name}.{DROPCONNECT} row sums vs mask")
-    assert_binomial(int(mask.sum()), mask.size, 1.0 - p, design(KEEP_DELTA),
-                    what=f"{target.name}.{DROPCONNECT}(p={p}) kept weights", replay=f"[{case.describe()}]")
+    blocks: list[Case] = []
+
+    def draw_block(m: int) -> tuple[int, int]:  # sequential: a weight matrix of about m entries per call
+        rows = math.ceil(m / 2)
+        blocks.append(block_case(case, len(blocks), (1, 2, rows)))
+        arrays = (np.ones((1, 2)), np.ones((rows, 2)), np.zeros(rows))
+        _, result = dropconnect_call(target, blocks[-1], device, dtype, arrays)
+        mask = as_numpy(result.mask)
+        # The output counts the kept weights of each row (x = 1, W = 1): recount from it, not only the mask.
+        assert_exact(as_numpy(result.out).ravel(), mask.sum(axis=1).astype(as_numpy(result.out).dtype),
+                     what=f"{target.name}.{DROPCONNECT} row sums vs mask", replay=f"[{blocks[-1].describe()}]")
+        return int(mask.sum()), mask.size
+
+    assert_binomial_sequential(draw_block, 1.0 - p, design(KEEP_DELTA),
+                               what=f"{target.name}.{DROPCONNECT}(p={p}) kept weights",
+                               replay=lambda: f"[last block: {blocks[-1].describe()}]")
 
 
 @pytest.mark.operation(DROPCONNECT)
@@ -549,12 +609,16 @@ def test_locked_dropout_uses_one_mask_for_every_time_step(target, device, dtype,
 @given(case=dropout_cases())
 def test_locked_dropout_keep_count_is_binomial_per_batch_and_feature(target, device, dtype, case):
     p = case.params["p"]
-    n = keep_count_size(p)
-    case = sized(case, (2, n, 1))
-    _, result = call(target, LOCKED, case, device, dtype, batch_first=False)
-    kept = int((as_numpy(result.out)[0] != 0).sum())
-    assert_binomial(kept, n, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{LOCKED}(p={p}) kept (batch, feature) units",
-                    replay=case.replay(target, LOCKED, device, dtype, batch_first=False))
+    blocks: list[Case] = []
+
+    def draw_block(m: int) -> tuple[int, int]:  # sequential: m more (batch, feature) units per call
+        blocks.append(block_case(case, len(blocks), (2, m, 1)))
+        _, result = call(target, LOCKED, blocks[-1], device, dtype, batch_first=False)
+        return int((as_numpy(result.out)[0] != 0).sum()), m
+
+    assert_binomial_sequential(
+        draw_block, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{LOCKED}(p={p}) kept (batch, feature) units",
+        replay=lambda: "[last block] " + blocks[-1].replay(target, LOCKED, device, dtype, batch_first=False))
 
 
 # ================================================================ embedding dropout
@@ -592,11 +656,15 @@ def test_embedding_dropout_drops_whole_rows_of_the_embedding_matrix(target, devi
 @given(case=dropout_cases())
 def test_embedding_dropout_row_keep_count_is_binomial(target, device, dtype, case):
     p = case.params["p"]
-    n = keep_count_size(p)
-    _, result = embedding_call(target, case, device, dtype, np.ones((n, 1)), np.arange(n))
-    kept = int((as_numpy(result.out) != 0).sum())
-    assert_binomial(kept, n, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{EMBEDDING}(p={p}) kept rows",
-                    replay=f"[{case.describe()}, n={n}]")
+    blocks: list[Case] = []
+
+    def draw_block(m: int) -> tuple[int, int]:  # sequential: an m-row embedding matrix per call
+        blocks.append(block_case(case, len(blocks), (m, 1)))
+        _, result = embedding_call(target, blocks[-1], device, dtype, np.ones((m, 1)), np.arange(m))
+        return int((as_numpy(result.out) != 0).sum()), m
+
+    assert_binomial_sequential(draw_block, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{EMBEDDING}(p={p}) kept rows",
+                               replay=lambda: f"[last block: {blocks[-1].describe()}, n={blocks[-1].shape[0]}]")
 
 
 # ================================================================ stochastic depth
@@ -617,6 +685,8 @@ def depth_scales(operation: str, p: float) -> tuple[float, float]:
        mode=st.sampled_from(["row", "batch"]), training=st.booleans())
 def test_stochastic_depth_drops_whole_samples_or_the_whole_batch(target, operation, device, dtype, case, mode,
                                                                   training):
+    # A library may draw per sample only (timm's drop_path): STOCHASTIC_DEPTH_MODES names the modes it has.
+    assume(mode in getattr(target.module, "STOCHASTIC_DEPTH_MODES", ("row", "batch")))
     x, result = call(target, operation, case, device, dtype, mode=mode, training=training)
     p = case.params["p"]
     replay = case.replay(target, operation, device, dtype, mode=mode, training=training)
@@ -638,6 +708,26 @@ def test_stochastic_depth_drops_whole_samples_or_the_whole_batch(target, operati
     assert (nonzero.all(axis=1) | ~nonzero.any(axis=1)).all(), f"{target.name}.{operation} drops partial rows. {replay}"
 
 
+#: Every pair of mode, mode of operation, batch size and edge p in some row: mode='batch' shows only with more than
+#: one sample, p = 1 only in training, so independent draws may miss exactly the pair a mistake needs.
+DEPTH_OPTIONS = {"mode": ("row", "batch"), "training": (True, False), "batch": (1, 4), "p": (0.0, 0.5, 1.0)}
+DEPTH_ROWS = covering.pairwise(DEPTH_OPTIONS)
+
+
+@pytest.mark.operation(*DEPTH)
+@pytest.mark.dtypes("float32", "float64")  # a rule about modes and shapes: the structure tests cover every dtype
+@pytest.mark.parametrize("options", DEPTH_ROWS, ids=[covering.row_id(row) for row in DEPTH_ROWS])
+@settings(max_examples=2)
+@given(seed=SEEDS, data_seed=SEEDS)
+def test_stochastic_depth_follows_its_rule_for_every_pair_of_options(target, operation, device, dtype, options,
+                                                                    seed, data_seed):
+    if options["mode"] not in getattr(target.module, "STOCHASTIC_DEPTH_MODES", ("row", "batch")):
+        pytest.skip(f"not applicable: {target.name} has no mode={options['mode']!r}")
+    case = Case({"p": options["p"]}, seed, data_seed, (options["batch"], 2, 3))
+    test_stochastic_depth_drops_whole_samples_or_the_whole_batch.hypothesis.inner_test(
+        target, operation, device, dtype, case, options["mode"], options["training"])
+
+
 @pytest.mark.operation(*DEPTH)
 @pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
 @pytest.mark.claims("STOCHASTIC_DEPTH.BLOCK_SWITCH", "STOCHASTIC_DEPTH.TEST_TIME")
@@ -646,18 +736,25 @@ def test_stochastic_depth_training_mean_equals_the_eval_output(target, operation
     """Per convention: survivors carry the training scale s exactly (checked from outputs) and their count is
     Binomial(n, 1-p), so E[out/x] = s(1-p) = the eval scale (1 for torchvision, 1-p for Huang et al.)."""
     p = case.params["p"]
-    n = keep_count_size(p)
-    case = sized(case, (n, 1))
-    x, result = call(target, operation, case, device, dtype, mode="row")
-    ratio = (as_numpy(result.out).astype(np.float64) / as_numpy(x).astype(np.float64))[:, 0]
-    survivors = ratio != 0
     train_scale, eval_scale = depth_scales(operation, p)
-    replay = case.replay(target, operation, device, dtype, mode="row")
-    assert_close(ratio[survivors], np.full(int(survivors.sum()), train_scale), rtol=2 * eps(dtype), atol=0.0,
-                 why="≤ 3 roundings", what=f"{target.name}.{operation}(p={p}) survivors' out/x", replay=replay)
-    assert_binomial(int(survivors.sum()), n, 1.0 - p, design(KEEP_DELTA),
-                    what=f"{target.name}.{operation}(p={p}) E[out/x]={ratio.mean():.4f} (eval scale {eval_scale:.4f}); "
-                         "surviving rows", replay=replay)
+    blocks: list[Case] = []
+    totals = np.zeros(2)  # rows drawn, Σ out/x
+
+    def draw_block(m: int) -> tuple[int, int]:  # sequential: m more rows per call, until the count decides
+        blocks.append(block_case(case, len(blocks), (m, 1)))
+        x, result = call(target, operation, blocks[-1], device, dtype, mode="row")
+        ratio = (as_numpy(result.out).astype(np.float64) / as_numpy(x).astype(np.float64))[:, 0]
+        survivors = ratio != 0
+        assert_close(ratio[survivors], np.full(int(survivors.sum()), train_scale), rtol=2 * eps(dtype), atol=0.0,
+                     why="≤ 3 roundings", what=f"{target.name}.{operation}(p={p}) survivors' out/x",
+                     replay=blocks[-1].replay(target, operation, device, dtype, mode="row"))
+        totals[:] += (m, ratio.sum())
+        return int(survivors.sum()), m
+
+    assert_binomial_sequential(
+        draw_block, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{operation}(p={p}) surviving rows",
+        replay=lambda: f"E[out/x]={totals[1] / totals[0]:.4f} (eval scale {eval_scale:.4f}) [last block] "
+                       + blocks[-1].replay(target, operation, device, dtype, mode="row"))
 
 
 @pytest.mark.operation("survival_probabilities")
@@ -817,14 +914,19 @@ def test_attention_dropout_keep_count_is_binomial(target, device, dtype, case):
     """With v = identity the output is the dropped attention matrix itself: its nonzero count (attention
     probabilities are positive; q, k ∈ [-1, 1]) is Binomial(n, 1-p), counted without trusting the mask."""
     p = case.params["p"]
-    n = keep_count_size(p)
     keys = 8
-    queries = math.ceil(n / keys)
-    arrays = attention_arrays(case.data_seed, 1, queries, keys, 2, values=np.eye(keys)[None])
-    _, result = attention_call(target, case, device, dtype, arrays)
-    kept = int((as_numpy(result.out) != 0).sum())
-    assert_binomial(kept, queries * keys, 1.0 - p, design(KEEP_DELTA),
-                    what=f"{target.name}.{ATTENTION}(p={p}) kept attention entries", replay=f"[{case.describe()}]")
+    blocks: list[Case] = []
+
+    def draw_block(m: int) -> tuple[int, int]:  # sequential: about m more attention entries per call
+        queries = math.ceil(m / keys)
+        blocks.append(block_case(case, len(blocks), case.shape))
+        arrays = attention_arrays(case.data_seed, 1, queries, keys, 2, values=np.eye(keys)[None])
+        _, result = attention_call(target, blocks[-1], device, dtype, arrays)
+        return int((as_numpy(result.out) != 0).sum()), queries * keys
+
+    assert_binomial_sequential(draw_block, 1.0 - p, design(KEEP_DELTA),
+                               what=f"{target.name}.{ATTENTION}(p={p}) kept attention entries",
+                               replay=lambda: f"[last block: {blocks[-1].describe()}, {len(blocks)} blocks]")
 
 
 @pytest.mark.operation(ATTENTION)

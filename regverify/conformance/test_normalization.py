@@ -8,6 +8,10 @@ Nothing here is random: every property is a deterministic identity checked to a 
 The bounds all come from one first-order error analysis (see `normalized_error_bound`), written in
 the unit roundoff u = eps(dtype)/2 of the array dtype, which also covers targets that compute
 half-precision statistics in float32.
+
+Over 400 lines: one module per regularizer family (what `regverify check --only FAMILY` and the defect
+catalogue select); its properties share the family's case strategies. What an operation spec can say lives
+in test_every_operation.py instead.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from impls.protocol import load_target
@@ -172,8 +176,8 @@ def call(target, case: NormCase, device, dtype, *, x: np.ndarray | None = None, 
     x = case.values() if x is None else x
     params = case.parameters() if params is None else params
 
-    def arr(values: np.ndarray):
-        return target.asarray(values, dtype, device)
+    def arr(values: np.ndarray | None):
+        return None if values is None else target.asarray(values, dtype, device)  # None: an optional γ or β left out
 
     if case.operation == "batch_norm":
         args = [arr(params[k]) for k in ("gamma", "beta", "running_mean", "running_var")]
@@ -306,6 +310,37 @@ def test_normalization_matches_the_float64_closed_form(target, operation, device
                  replay=case.replay(target, device, dtype))
 
 
+#: The optional affine parameters a real API lets a caller leave out (affine=False, elementwise_affine=False,
+#: bias=False): a weight without a bias, a bias without a weight, neither.
+LEFT_OUT = ({"gamma": True, "beta": False}, {"gamma": False, "beta": True}, {"gamma": False, "beta": False})
+
+
+@pytest.mark.tier("edge")
+@pytest.mark.operation(*OPERATIONS)
+@pytest.mark.requires("optional_affine")
+@pytest.mark.parametrize("passed", LEFT_OUT, ids=["weight_only", "bias_only", "neither"])
+@settings(max_examples=3)
+@given(data=st.data())
+def test_normalization_with_gamma_or_beta_left_out_uses_gamma_one_and_beta_zero(target, operation, device, dtype,
+                                                                              passed, data):
+    """γ = None is the scale 1 and β = None the shift 0: the float64 closed form with those values, within the same
+    derived rounding bound as the full call."""
+    case = data.draw(norm_cases(operation), label="case")
+    params = case.parameters()
+    defaults = {"gamma": np.ones_like(params["gamma"]), "beta": np.zeros_like(params["beta"])}
+    given_params = {k: (v if passed.get(k, True) else None) for k, v in params.items()}
+    used = {k: (defaults[k] if v is None else v) for k, v in given_params.items()}
+    x = rounded(target, case.values(), dtype, device)
+    rounded_used = rounded_parameters(target, case, dtype, device, params=used)
+    outcome = call(target, case, device, dtype, params=given_params)
+    expected, _ = closed_form(case, x, rounded_used["gamma"], rounded_used["beta"])
+    bound = output_error_bound(case, x, rounded_used["gamma"], rounded_used["beta"], dtype)
+    left_out = " and ".join(k for k, v in given_params.items() if v is None and k in ("gamma", "beta"))
+    assert_within(outcome.out, expected, bound, why="elementwise first-order rounding bound (output_error_bound)",
+                  what=f"{target.name}.{operation} training output with {left_out}=None vs γ(x-μ)/sqrt(σ²+ε)+β "
+                       f"with γ = 1, β = 0 for what is left out", replay=case.replay(target, device, dtype))
+
+
 @pytest.mark.operation("batch_norm")
 @pytest.mark.claims("BATCHNORM.TRAIN.BATCH_STATS")
 @given(case=norm_cases("batch_norm"))
@@ -430,6 +465,7 @@ def test_batch_norm_running_statistics_follow_the_update_rule(target, device, dt
 
 @pytest.mark.operation("batch_norm")
 @pytest.mark.requires("declares_conventions")
+@pytest.mark.tier("contract")
 def test_batch_norm_rejects_the_conventions_it_does_not_declare(target, device, dtype):
     declared = getattr(target.module, "BATCH_NORM_CONVENTIONS", None)
     case = NormCase("batch_norm", (4, 2), 0, 1)
@@ -600,6 +636,7 @@ def test_normalization_is_invariant_to_shift_and_positive_scale_up_to_the_eps_ef
 ROBUST_MEAN, ROBUST_STD = 1e4, 1e-2
 
 
+@pytest.mark.tier("edge")  # extreme values: a correct E[x²] - E[x]² formula fails only here
 @pytest.mark.operation(*OPERATIONS)
 @pytest.mark.dtypes("float32", "float64")  # float16/bfloat16 cannot hold std 1e-2 at 1e4 (ulp(1e4) = 8 and 64)
 @given(data=st.data())
@@ -649,9 +686,23 @@ def gradient_case(data, operation: str) -> NormCase:
 
 @pytest.mark.operation(*OPERATIONS)
 @pytest.mark.dtypes("float64")
-@given(data=st.data(), training=st.booleans())
+@given(data=st.data())
 @pytest.mark.requires("backward")
-def test_backward_matches_central_differences(target, operation, device, dtype, data, training):
+def test_backward_matches_central_differences(target, operation, device, dtype, data):
+    check_backward_against_central_differences(target, operation, device, dtype, data, training=True)
+
+
+@pytest.mark.operation("batch_norm")
+@pytest.mark.dtypes("float64")
+@given(data=st.data())
+@pytest.mark.requires("backward", "eval_backward")
+def test_backward_after_eval_matches_central_differences(target, operation, device, dtype, data):
+    """Eval-mode batch norm is an affine map of x (the running statistics are constants); a convention that
+    defines no eval-mode backward (CS231n) has no cell here."""
+    check_backward_against_central_differences(target, operation, device, dtype, data, training=False)
+
+
+def check_backward_against_central_differences(target, operation, device, dtype, data, *, training: bool) -> None:
     case = gradient_case(data, operation)
     mode = {"training": training} if operation == "batch_norm" else {}
     x, p = case.values(), case.parameters()
@@ -721,6 +772,73 @@ def test_torch_targets_pass_gradcheck(target, operation, device, dtype, data, tr
     gamma_max = float(np.abs(p["gamma"]).max())
     atol = float(y_error.max()) / step + 1e-12 * gamma_max * case.count / s
     assert torch.autograd.gradcheck(forward, inputs, eps=step, atol=atol, rtol=0.0), case.describe()
+
+
+# ---------------------------------------------------------------- what a layer must not remember or change
+
+
+@pytest.mark.operation(*OPERATIONS)
+@given(data=st.data())
+def test_normalization_forward_leaves_its_inputs_unchanged(target, operation, device, dtype, data):
+    """x, γ, β and the running statistics passed in are the caller's: a forward computes into new arrays."""
+    case = data.draw(norm_cases(operation, batch_shapes=st.tuples(st.integers(2, 8), st.integers(1, 4))), label="case")
+    names = ("gamma", "beta", "running_mean", "running_var") if operation == "batch_norm" else ("gamma", "beta")
+    params = case.parameters()
+    arrays = {"x": target.asarray(case.values(), dtype, device),
+              **{name: target.asarray(params[name], dtype, device) for name in names}}
+    before = {name: as_numpy(value).copy() for name, value in arrays.items()}
+    if operation == "batch_norm":
+        target.call(operation, arrays["x"], *(arrays[n] for n in names), training=True, momentum=case.momentum,
+                    eps=case.eps)
+    else:
+        target.call(operation, arrays["x"], case.param_shape, arrays["gamma"], arrays["beta"], eps=case.eps)
+    for name, value in arrays.items():
+        assert_exact(value, before[name], what=f"{target.name}.{operation} argument {name} after a training-mode "
+                     "forward (must be unchanged: the caller still uses it)", replay=case.replay(target, device, dtype))
+
+
+#: Channel counts no other property draws, so a target that keeps per-layer state starts fresh here.
+OWN_STATISTICS_SHAPES = st.tuples(st.integers(3, 8), st.integers(5, 6))
+
+
+@pytest.mark.operation("batch_norm")
+@pytest.mark.claims("BATCHNORM.TRAIN.BATCH_STATS")
+@given(case=norm_cases("batch_norm", batch_shapes=OWN_STATISTICS_SHAPES))
+def test_batch_norm_normalizes_each_batch_with_its_own_statistics(target, device, dtype, case):
+    """Two training batches in a row: the second is normalized with its own mean and variance, whatever the
+    first was (a statistic cached in bn_param, on a layer object or in a global fails here)."""
+    call(target, case, device, dtype, x=case.values())
+    second = 3.0 * case.values(step=1) + 2.0
+    x = rounded(target, second, dtype, device)
+    params = rounded_parameters(target, case, dtype, device)
+    out = call(target, case, device, dtype, x=second).out
+    expected, _ = closed_form(case, x, params["gamma"], params["beta"])
+    assert_within(out, expected, output_error_bound(case, x, params["gamma"], params["beta"], dtype),
+                  why="elementwise first-order rounding bound of normalized_error_bound",
+                  what=f"{target.name}.batch_norm training output of a second batch (after another batch)",
+                  replay=case.replay(target, device, dtype))
+
+
+@pytest.mark.operation("batch_norm")
+@pytest.mark.dtypes("float64")
+@pytest.mark.claims("BATCHNORM.TRAIN.BATCH_DEPENDENCE")
+@given(case=norm_cases("batch_norm"))
+@pytest.mark.requires("backward")
+def test_batch_norm_input_gradient_sums_to_zero_over_each_channel(target, device, dtype, case):
+    """Training output is invariant to adding a constant to a channel (μ_B absorbs it), so for any dout the
+    input gradient sums to 0 over each channel's m values; without the gradient through μ_B it does not."""
+    x, p = case.values(), case.parameters()
+    dout = case_values(case.data_seed + 1, case.shape)
+    dx = call(target, case, device, dtype, x=x).backward(dout)[0]
+    bound = gradient_error_bounds(case, x, p, dout, dtype, training=True)[0]
+    u = unit_roundoff(dtype)
+    sums = dx.sum(axis=case.stat_axes)
+    # Each dx is within `bound` of the exact gradient (×2 for second-order terms), whose channel sum is 0;
+    # our float64 sum of m terms adds m·u·Σ|dx|.
+    atol = 2 * bound.sum(axis=case.stat_axes) + case.count * u * np.abs(dx).sum(axis=case.stat_axes)
+    assert_within(sums, np.zeros_like(sums), atol, why="2·Σ gradient_error_bounds + m·u·Σ|dx|",
+                  what=f"{target.name}.batch_norm Σ dx over each channel (training; must be 0)",
+                  replay=case.replay(target, device, dtype))
 
 
 # ---------------------------------------------------------------- the references agree

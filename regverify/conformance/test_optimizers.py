@@ -14,9 +14,10 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from regverify.conformance import covering
 from regverify.conformance.assertions import as_numpy, assert_exact
 from regverify.conformance.strategies import SEEDS, Case, case_values
 from regverify.conformance.test_penalties import assert_within
@@ -154,6 +155,53 @@ def test_sgd_weight_decay_with_momentum_is_momentum_sgd_on_the_l2_penalized_loss
 
 
 # ---------------------------------------------------------------- Adam with L2 versus AdamW
+
+
+#: Every pair of momentum, dampening, Nesterov and weight decay in some row (covering.pairwise). A first step with
+#: dampening is where torch.optim.SGD differs from the textbook buffer (b₁ = d, not (1 - τ)d); Nesterov with
+#: dampening or without momentum must be rejected.
+SGD_OPTIONS = {"momentum": (0.0, 0.9), "dampening": (0.0, 0.5), "nesterov": (False, True), "weight_decay": (0.0, 0.25)}
+SGD_ROWS = covering.pairwise(SGD_OPTIONS)
+
+
+@pytest.mark.operation("sgd_step")
+@pytest.mark.dtypes(*FLOAT_DTYPES)
+@pytest.mark.parametrize("options", SGD_ROWS, ids=[covering.row_id(row) for row in SGD_ROWS])
+@settings(max_examples=2)
+@given(case=optimizer_cases())
+@pytest.mark.requires("convention:sgd_step.weight_decay=coupled")
+def test_sgd_step_follows_torch_optim_for_every_pair_of_options(target, device, dtype, options, case):
+    """torch.optim.SGD's rule from the target's own state: d = g + λw; b₁ = d, b_t = μb + (1 - τ)d; step d + μb
+    (Nesterov) or b; w - α·step. Rounding: ≤ 8 roundings of terms ≤ |w| + α(|g| + λ|w| + 2μ|b_prev| + 2|b|)."""
+    lr, mu, tau, nesterov, lam = (case.params["lr"], options["momentum"], options["dampening"], options["nesterov"],
+                                  options["weight_decay"])
+    if tau and not getattr(target.module, "SGD_STEP_DAMPENING", True):  # Keras's SGD has no dampening
+        pytest.skip(f"not applicable: {target.name}.sgd_step has no dampening")
+    sgd = step_function(target, "sgd_step")
+    w = target.asarray(case.values(), dtype, device)
+    what = f"{target.name}.sgd_step(lr={lr}, {covering.row_id(options)}) in {dtype} [{case.describe()}]"
+    if nesterov and (mu == 0 or tau != 0):
+        try:
+            sgd(w, w, lr, weight_decay=lam, momentum=mu, dampening=tau, nesterov=True)
+        except (ValueError, TypeError):
+            return
+        raise AssertionError(f"{what}: Nesterov needs momentum > 0 and dampening 0, but the call was accepted")
+    loss, buffer = Quadratic(case), None
+    for step in range(3):
+        w64 = as_numpy(w).astype(np.float64)
+        g = target.asarray(loss.gradient(w64), dtype, device)
+        g64 = as_numpy(g).astype(np.float64)
+        d = g64 + lam * w64
+        b_prev = None if buffer is None else as_numpy(buffer).astype(np.float64)
+        w_new, buffer = sgd(w, g, lr, weight_decay=lam, momentum=mu, dampening=tau, nesterov=nesterov, buffer=buffer)
+        b = None if mu == 0 else (d if b_prev is None else mu * b_prev + (1 - tau) * d)
+        direction = d if mu == 0 else (d + mu * b if nesterov else b)
+        expected = w64 - lr * direction
+        scale = np.abs(w64) + lr * (np.abs(g64) + lam * np.abs(w64) + 2 * mu * np.abs(0 if b_prev is None else b_prev)
+                                    + 2 * np.abs(0 if b is None else b))
+        assert_within(w_new, expected, 4 * eps(dtype) * scale, why="≤ 8 roundings of the step's terms",
+                      what=f"{what} step {step + 1}")
+        w = w_new
 
 
 def adam_reference(w, g, lr, betas, epsilon, weight_decay, decoupled, m, v, step):

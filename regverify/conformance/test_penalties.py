@@ -19,7 +19,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from impls.protocol import load_target
+from impls.protocol import conventions, load_target
 from regverify.conformance.assertions import as_numpy, assert_close, assert_exact
 from regverify.conformance.strategies import SEEDS, Case, case_values
 from regverify.conformance.tolerances import eps
@@ -365,6 +365,29 @@ def test_l1_subgradient_step_oscillates_around_zero_instead_of_reaching_it(targe
                      why="≤ 6·eps·t of rounding per step, accumulated over the steps", what=f"{what} magnitudes")
 
 
+@pytest.mark.tier("edge")
+@pytest.mark.operation("l1_subgradient_step")
+@pytest.mark.claims("L1.SUBGRADIENT.MODULE2")
+@given(case=threshold_cases())
+def test_l1_subgradient_step_leaves_zero_weights_at_zero_and_keeps_signed_zeros(target, device, dtype, case):
+    """Value edge: sign(0) = 0, so a weight at +0 or -0 with zero data gradient stays exactly 0 (t·sign(0) = 0
+    involves no rounding); the other weights move by exactly the rule w - t·sign(w) up to 3 roundings."""
+    t = case.params["threshold"]
+    lr, lam = 0.5, 2 * t
+    values = threshold_factors(case) * t
+    values.flat[0] = 0.0
+    if values.size > 1:
+        values.flat[1] = -0.0
+    w, w64 = rounded(target, values, dtype, device)
+    zero = target.asarray(np.zeros(case.shape), dtype, device or "cpu")
+    now = as_numpy(target.call("l1_subgradient_step", w, zero, lr, lam).out).astype(np.float64)
+    at_zero = w64 == 0
+    what = f"{target.name}.l1_subgradient_step(lr={lr}, lam={lam}) in {dtype} [{case.describe()}]"
+    assert_exact(now[at_zero], np.zeros(int(at_zero.sum())), what=f"{what} at w = ±0 (sign(0) = 0)")
+    assert_close(now[~at_zero], w64[~at_zero] - t * np.sign(w64[~at_zero]), rtol=0.0, atol=3 * eps(dtype) * 3 * t,
+                 why="≤ 3 roundings of values ≤ 3t", what=f"{what} away from 0")
+
+
 # ---------------------------------------------------------------- max-norm constraint
 
 
@@ -532,6 +555,11 @@ def make_grads(target, case: Case, dtype: str, device: str | None):
     return grads, [as_numpy(g).astype(np.float64) for g in grads]
 
 
+def norm_types(target) -> tuple[float, ...]:
+    """The p-norms the target clips by: CLIP_GRAD_NORM_NORM_TYPES where it declares them (Keras: the L2 norm only)."""
+    return tuple(getattr(target.module, "CLIP_GRAD_NORM_NORM_TYPES", NORM_TYPES))
+
+
 def p_norm(values: np.ndarray, p: float) -> float:
     return float(np.abs(values).max()) if p == math.inf else float((np.abs(values) ** p).sum() ** (1 / p))
 
@@ -543,7 +571,7 @@ def test_clip_grad_norm_scales_by_min_1_threshold_over_norm_and_bounds_the_norm(
     grads, grads64 = make_grads(target, case, dtype, device)
     flat = np.concatenate(grads64)
     n = flat.size
-    for norm_type in NORM_TYPES:
+    for norm_type in norm_types(target):
         total = p_norm(flat, norm_type)
         max_norm = max(float(np.ldexp(np.round(np.ldexp(case.params["fraction"] * total, 6)), -6)), 1 / 64)
         clipped, returned_total = target.module.clip_grad_norm(grads, max_norm, norm_type=norm_type)
@@ -567,7 +595,7 @@ def test_clip_grad_norm_scales_by_min_1_threshold_over_norm_and_bounds_the_norm(
 @given(case=gradient_lists())
 def test_clip_grad_norm_is_a_bitwise_no_op_below_the_threshold(target, device, dtype, case):
     grads, grads64 = make_grads(target, case, dtype, device)
-    for norm_type in NORM_TYPES:
+    for norm_type in norm_types(target):
         # θ at least twice the norm: far from the boundary, so rounding of the norm (and torch's +1e-6) cannot clip.
         max_norm = 2 * p_norm(np.concatenate(grads64), norm_type) + 1
         clipped, _ = target.module.clip_grad_norm(grads, max_norm, norm_type=norm_type)
@@ -583,11 +611,14 @@ def test_clip_grad_norm_nonfinite_norm_raises_or_propagates_as_torch_does(target
     grads = [target.asarray(values, "float32", device or "cpu")]
     clip = target.module.clip_grad_norm
     what = f"{target.name}.clip_grad_norm with a {bad} entry"
-    with pytest.raises(RuntimeError):
-        clip(grads, 1.0, error_if_nonfinite=True)
+    if getattr(target.module, "CLIP_GRAD_NORM_ERROR_IF_NONFINITE", True):  # Keras has no such option
+        with pytest.raises(RuntimeError):
+            clip(grads, 1.0, error_if_nonfinite=True)
     clipped, total = clip(grads, 1.0, error_if_nonfinite=False)
-    # Scale min(1, 1/‖g‖): 0 for an infinite norm (inf·0 = NaN at the bad entry), NaN for a NaN norm.
-    coefficient = 0.0 if math.isinf(bad) else math.nan
+    # Scale min(1, 1/‖g‖): 0 for an infinite norm (inf·0 = NaN at the bad entry), NaN for a NaN norm; under
+    # the "all_nan" convention (Keras: scale + (‖g‖ − ‖g‖)) a non-finite norm makes the scale, so every entry, NaN.
+    nonfinite = conventions.behaviour(target, "clip_grad_norm", "nonfinite")
+    coefficient = 0.0 if math.isinf(bad) and nonfinite == "zero_scale" else math.nan
     with np.errstate(invalid="ignore"):
         expected = (values * coefficient).astype(np.float32)
     assert_exact(np.abs(as_numpy(clipped[0])), np.abs(expected), what=f"{what}, error_if_nonfinite=False: clipped")

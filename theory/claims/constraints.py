@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory.evidence import identity, sym_equal
+from theory.evidence import checked, identity, refutable, sym_equal
 from theory.lectures import NOTES004, OVERVIEW, WEEK6
-from theory.ledger import Evidence, Source, Verdict, claim
+from theory.ledger import Evidence, Source, Verdict, topic_claim
 
-TOPIC = "constraints"
+claim = topic_claim("constraints")
 N4_L2 = Source(NOTES004, "L2")
 
 
@@ -19,14 +19,15 @@ N4_L2 = Source(NOTES004, "L2")
     statement="Clipping g ← min(1, θ/‖g‖)·g leaves the direction unchanged and makes the norm min(‖g‖, θ) ≤ θ.",
     formal="‖min(1, θ/‖g‖)g‖ = min(‖g‖, θ)",
     convention="g ≠ 0 (at g = 0 the formula reads min(1, ∞)·0 = 0); PyTorch clip_grad_norm_ divides by ‖g‖ + 1e-6",
-    topic=TOPIC,
+    quotes=["$$g \\leftarrow \\min\\left(1, \\frac{\\theta}{\\|g\\|}\\right) g$$"],
+    subject=lambda norm, theta: sp.Min(1, theta / norm),
 )
-def _clip() -> Evidence:
+def _clip(clip_scale) -> Evidence:
     import torch
 
     n, th = sp.symbols("n theta", positive=True)
-    big = sym_equal(sp.Min(1, th / n).subs(n, th * 3) * th * 3, th)
-    small = sym_equal(sp.Min(1, th / n).subs(n, th / 3) * th / 3, th / 3)
+    big = sym_equal(clip_scale(th * 3, th) * th * 3, th)
+    small = sym_equal(clip_scale(th / 3, th) * th / 3, th / 3)
     rng = np.random.default_rng(14)
     worst = 0.0
     direction_err = 0.0
@@ -40,10 +41,10 @@ def _clip() -> Evidence:
         worst = max(worst, np.linalg.norm(out) - theta)
         direction_err = max(direction_err, float(np.abs(out / np.linalg.norm(out) - gv / np.linalg.norm(gv)).max()))
     ok = big and small and worst <= 1e-12 and direction_err <= 1e-12
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+    return checked(
+        ok,
         "symbolic",
-        f"norm = min(‖g‖, θ) symbolically; torch clip_grad_norm_ max(‖g‖ − θ) = {worst:.2g}",
+        f"norm = min(‖g‖, θ) symbolically ({big and small}); torch clip_grad_norm_ max(‖g‖ − θ) = {worst:.2g}",
         "Cases ‖g‖ = 3θ and θ/3 symbolically; 50 random gradients through torch.nn.utils.clip_grad_norm_ "
         f"(its 1e-6 in the denominator makes the norm slightly below θ). Direction error {direction_err:.2g}.",
         {"max_norm_excess": worst, "direction_error": direction_err},
@@ -57,24 +58,30 @@ def _clip() -> Evidence:
     "bounds how large weights can grow.",
     formal="‖w·min(1, c/‖w‖)‖ = min(‖w‖, c) ≤ c",
     convention="per-unit incoming weight vector (Srivastava et al.); torch.renorm implements it per row",
-    topic=TOPIC,
+    quotes=["Constraining the norm of weight vectors (e.g., max-norm constraints)"],
+    subject=lambda W, c: __import__('torch').renorm(W, p=2, dim=0, maxnorm=c),
 )
-def _maxnorm() -> Evidence:
+def _maxnorm(project) -> Evidence:
     import torch
 
     rng = np.random.default_rng(15)
     Wm = torch.tensor(rng.normal(size=(6, 4)) * 3)
+    Wm[0] *= 0.5 / float(Wm[0].norm())  # one row already inside the ball: it must be left alone
     c = 2.0
-    out = torch.renorm(Wm, p=2, dim=0, maxnorm=c)
+    out = project(Wm, c)
     norms = out.norm(dim=1)
     excess = float((norms - c).max())
     untouched = Wm.norm(dim=1) <= c
     keep_ok = bool(torch.equal(out[untouched], Wm[untouched]))
-    ok = excess <= 1e-6 * c and keep_ok
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+    # A projection onto the ball rescales each row by a positive factor: the direction is kept.
+    cosine = (out * Wm).sum(dim=1) / (norms * Wm.norm(dim=1))
+    direction_ok = bool(((cosine - 1).abs() <= 1e-12).all())
+    ok = excess <= 1e-6 * c and keep_ok and direction_ok
+    return checked(
+        ok,
         "exact",
-        f"torch.renorm rows have norm ≤ c (max excess {excess:.2g}); rows already inside are unchanged",
+        f"projected rows have norm ≤ c (max excess {excess:.2g}); rows inside unchanged: {keep_ok}; "
+        f"directions kept: {direction_ok}",
         "6×4 random matrix, c = 2; torch.renorm rescales by c/(‖w‖ + 1e-7), hence the tolerance 1e-6·c.",
         {"max_norm_excess": excess},
     )
@@ -86,16 +93,18 @@ def _maxnorm() -> Evidence:
     statement="Dividing W by its largest singular value gives a matrix whose largest singular value is 1.",
     formal="σ_max(W/σ_max(W)) = 1",
     convention="exact σ_max; PyTorch's spectral_norm estimates it by power iteration (approximate per step)",
-    topic=TOPIC,
+    quotes=["\\bar{W} = \\frac{W}{\\sigma(W)}"],
+    subject=lambda W, sigma: W / sigma,
 )
-def _spectral() -> Evidence:
+def _spectral(normalise) -> Evidence:
     import torch
 
     Wm = sp.Matrix([[2, 1], [0, 3]])
     smax = sp.sqrt(max((Wm.T * Wm).eigenvals().keys(), key=lambda e: float(e)))
-    Wn = Wm / smax
+    Wn = sp.Matrix(normalise(Wm, smax))
     smax_n = sp.sqrt(max((Wn.T * Wn).eigenvals().keys(), key=lambda e: float(e)))
-    sym_ok = sym_equal(smax_n, 1)
+    # σ_max(W̄) = 1 and W̄ is W rescaled (same direction, W̄·σ = W), as the document's W/σ(W) is.
+    sym_ok = sym_equal(smax_n, 1) and all(sym_equal(a, b) for a, b in zip(Wn * smax, Wm, strict=True))
     lin = torch.nn.Linear(5, 4, dtype=torch.float64)
     with torch.no_grad():
         lin.weight.copy_(torch.tensor(np.random.default_rng(16).normal(size=(4, 5))))
@@ -106,10 +115,10 @@ def _spectral() -> Evidence:
     torch_sigma = float(torch.linalg.matrix_norm(sn.weight.detach(), ord=2))
     torch_err = abs(torch_sigma - 1)
     ok = sym_ok and torch_err <= 1e-8
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+    return checked(
+        ok,
         "symbolic",
-        f"σ_max(W/σ_max) = 1 exactly; torch spectral_norm gives σ with |σ − 1| = {torch_err:.1e}",
+        f"σ_max(W̄) = 1 and W̄ = W/σ_max exactly: {sym_ok}; torch spectral_norm gives σ with |σ − 1| = {torch_err:.1e}",
         f"SymPy on W = {Wm.tolist()}: σ_max = {sp.nsimplify(smax)}. torch parametrization with 50 power "
         f"iterations × 5 calls: σ_max of the normalised weight = {torch_sigma!r}.",
         {"torch_sigma_error": torch_err},
@@ -123,19 +132,22 @@ def _spectral() -> Evidence:
     "normalisation makes each linear layer 1-Lipschitz.",
     formal="sup_x ‖Wx‖/‖x‖ = σ_max(W), attained at the top right singular vector",
     convention="Euclidean norm",
-    topic=TOPIC,
+    quotes=["Constrain Lipschitz constant of each layer:"],
+    subject=lambda W: float(np.linalg.svd(W, compute_uv=False)[0]),
 )
-def _lipschitz() -> Evidence:
+def _lipschitz(lipschitz_constant) -> Evidence:
     rng = np.random.default_rng(17)
     Wm = rng.normal(size=(4, 6))
     u, s, vt = np.linalg.svd(Wm)
+    stated = lipschitz_constant(Wm)
     attained = np.linalg.norm(Wm @ vt[0])
     ratios = [np.linalg.norm(Wm @ x) / np.linalg.norm(x) for x in rng.normal(size=(2000, 6))]
-    ok = abs(attained - s[0]) <= 1e-12 * s[0] and max(ratios) <= s[0] * (1 + 1e-12)
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+    # The stated constant is attained (at the top right-singular vector) and never exceeded.
+    ok = abs(attained - stated) <= 1e-12 * s[0] and max(ratios) <= stated * (1 + 1e-12)
+    return checked(
+        ok,
         "exact",
-        f"‖Wv₁‖ = σ_max = {s[0]:.6f}; 2000 random directions never exceed it (max {max(ratios):.6f})",
+        f"‖Wv₁‖ = {attained:.6f} vs the stated constant {stated:.6f}; 2000 random directions reach at most {max(ratios):.6f}",
         "SVD of a random 4×6 matrix; tolerance 1e-12 relative for rounding.",
         {"sigma_max": float(s[0]), "max_random_ratio": float(max(ratios))},
     )
@@ -147,17 +159,18 @@ def _lipschitz() -> Evidence:
     statement="If WᵀW = I then ‖Wx‖ = ‖x‖ for every x: orthogonal matrices change direction but not length.",
     formal="‖Wx‖² = xᵀWᵀWx = xᵀx",
     convention="Euclidean norm",
-    topic=TOPIC,
+    quotes=["I$ (the Identity matrix), then W becomes an Orthogonal Matrix. Orthogonal matrices"],
+    subject=lambda x: (x.T * x)[0],
 )
-def _orth() -> Evidence:
+def _orth(stated_norm_squared) -> Evidence:
     t = sp.Symbol("t", real=True)
     Qm = sp.Matrix([[sp.cos(t), -sp.sin(t)], [sp.sin(t), sp.cos(t)]])
     xv = sp.Matrix(sp.symbols("x1:3", real=True))
     gram_ok = sym_equal((Qm.T * Qm - sp.eye(2)).norm(), 0)
     return identity(
         ((Qm * xv).T * (Qm * xv))[0],
-        (xv.T * xv)[0],
-        summary="‖Qx‖² = ‖x‖² for a rotation Q",
+        stated_norm_squared(xv),
+        summary=f"‖Qx‖² = {sp.sstr(stated_norm_squared(xv))} for a rotation Q",
         assumptions=f"Q a rotation by symbolic angle t (QᵀQ = I: {gram_ok})",
     )
 
@@ -169,9 +182,10 @@ def _orth() -> Evidence:
     "layers keeps its norm (up to rounding).",
     formal="‖Q_L⋯Q_1 x‖ = ‖x‖",
     convention="linear layers only (nonlinearities break exact isometry)",
-    topic=TOPIC,
+    quotes=["This keeps the gradient norm preserved effectively throughout the network"],
+    subject=1.0,
 )
-def _orth_deep() -> Evidence:
+def _orth_deep(stated_ratio) -> Evidence:
     rng = np.random.default_rng(18)
     depth, d = 100, 16
     xv = rng.normal(size=d)
@@ -179,12 +193,12 @@ def _orth_deep() -> Evidence:
     for _ in range(depth):
         q, r = np.linalg.qr(rng.normal(size=(d, d)))
         h = q @ h
-    rel = abs(np.linalg.norm(h) / np.linalg.norm(xv) - 1)
+    rel = abs(np.linalg.norm(h) / np.linalg.norm(xv) - stated_ratio)
     tol = depth * d * np.finfo(np.float64).eps  # ≤ d roundings per layer, accumulated over depth
     return Evidence(
         Verdict.HOLDS if rel <= tol else Verdict.FAILS,
         "exact",
-        f"after {depth} random orthogonal layers the norm ratio differs from 1 by {rel:.2g}",
+        f"after {depth} random orthogonal layers the norm ratio differs from the stated {stated_ratio:g} by {rel:.2g}",
         f"d = {d}; tolerance depth·d·eps = {tol:.2g}.",
         {"rel_norm_change": rel, "tolerance": tol},
     )
@@ -197,17 +211,19 @@ def _orth_deep() -> Evidence:
     "the squared column norms.",
     formal="(WᵀW)_ij = w_iᵀw_j, (WᵀW)_ii = ‖w_i‖²",
     convention="columns of W are the feature vectors",
-    topic=TOPIC,
+    quotes=["product $W^TW$ is the Gram Matrix (the matrix of all possible dot"],
+    subject=lambda W: W.T * W,
 )
-def _gram() -> Evidence:
+def _gram(gram) -> Evidence:
     Wm = sp.Matrix(3, 3, sp.symbols("a1:10", real=True))
-    G = Wm.T * Wm
+    G = gram(Wm)
     ok = all(sym_equal(G[i, j], (Wm[:, i].T * Wm[:, j])[0]) for i in range(3) for j in range(3))
     ok &= all(sym_equal(G[i, i], sum(Wm[r, i] ** 2 for r in range(3))) for i in range(3))
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+    return checked(
+        ok,
         "symbolic",
-        "all 9 entries of a symbolic 3×3 Gram matrix checked",
+        "all 9 entries of a symbolic 3×3 Gram matrix are the column dot products" if ok
+        else "the stated Gram matrix is not the matrix of column dot products",
         "Symbolic W with 9 real entries.",
         {},
     )
@@ -220,11 +236,13 @@ def _gram() -> Evidence:
     "— the sum of squares of all weights.",
     formal="tr(WᵀW) = ‖W‖_F² = Σ_jk w_jk²",
     convention="the scalar penalty is the trace (WᵀW itself is a matrix)",
-    topic=TOPIC,
+    quotes=["where we use $W^TW$ as the regularization term"],
+    subject=lambda W: (W.T * W).trace(),
 )
-def _trace() -> Evidence:
+def _trace(penalty) -> Evidence:
     Wm = sp.Matrix(2, 3, sp.symbols("a1:7", real=True))
-    return identity((Wm.T * Wm).trace(), sum(v**2 for v in Wm), summary="tr(WᵀW) = Σ w²", assumptions="symbolic 2×3 W")
+    return identity(penalty(Wm), sum(v**2 for v in Wm), summary=f"{sp.sstr(penalty(Wm))} = Σ w²",
+                    assumptions="symbolic 2×3 W")
 
 
 @claim(
@@ -234,30 +252,45 @@ def _trace() -> Evidence:
     "entries of WᵀW to zero.",
     formal="‖W‖_F² = tr(WᵀW) penalises off-diagonal entries ?",
     convention="L2 penalty = ‖W‖_F² as the notes define it",
-    topic=TOPIC,
+    quotes=["If you minimize the off-diagonal elements of $W^TW$, you are forcing $w_i^Tw_j \\approx 0$"],
+    subject=lambda M: float((M**2).sum()),
+    corrected=lambda M: float(((M.T @ M - np.eye(M.shape[1])) ** 2).sum()),
     related=["L2.FROBENIUS_TRACE"],
 )
-def _decor() -> Evidence:
+def _decor(penalty) -> Evidence:
     same = np.array([[1.0, 1.0], [0.0, 0.0]])  # two identical unit columns
     orth = np.eye(2)  # two orthogonal unit columns
-    l2_same, l2_orth = float((same**2).sum()), float((orth**2).sum())
-    original = l2_same > l2_orth
+    l2_same, l2_orth = penalty(same), penalty(orth)
+    # A decorrelating penalty prefers the orthogonal columns, and vanishes at orthonormal ones (its minimum).
+    original = l2_same > l2_orth and l2_orth == 0.0
     ortho_pen = lambda M: float(((M.T @ M - np.eye(2)) ** 2).sum())  # noqa: E731
     corrected = ortho_pen(same) > ortho_pen(orth) == 0.0
-    return Evidence(
-        Verdict.HOLDS if original else Verdict.FAILS,
+    return refutable(
+        original,
+        corrected,
         "exact",
-        f"identical columns and orthogonal columns of equal norm have the same L2 penalty ({l2_same} = {l2_orth})",
+        f"identical columns: penalty {l2_same}; orthonormal columns: {l2_orth} — "
+        + ("the penalty prefers orthogonal columns" if original else "the penalty does not single out orthogonal columns"),
         "Counterexample: W with two identical unit columns vs the identity: ‖W‖_F² = 2 for both, so the L2 penalty "
         "does not see correlation (it depends only on the diagonal of WᵀW). Corrected statement: decorrelation "
         "needs a penalty on the off-diagonal entries, e.g. the orthogonality regulariser ‖WᵀW − I‖_F², which is "
         f"{ortho_pen(same)} vs {ortho_pen(orth)} here (checked: {corrected}).",
-        {
-            "counterexample": "W=[[1,1],[0,0]] vs I: both have ||W||_F^2 = 2",
-            "corrected_statement": "use ||W^T W - I||_F^2 (orthogonality regularisation) to decorrelate columns",
-            "corrected_holds": int(corrected),
-        },
+        counterexample="W=[[1,1],[0,0]] vs I: both have ||W||_F^2 = 2",
+        corrected_statement="use ||W^T W - I||_F^2 (orthogonality regularisation) to decorrelate columns",
     )
+
+
+def spectral_radius(W: np.ndarray) -> float:
+    return float(max(abs(np.linalg.eigvals(W))))
+
+
+def largest_singular_value(W: np.ndarray) -> float:
+    return float(np.linalg.svd(W, compute_uv=False)[0])
+
+
+#: Matrices the growth rule is judged on: non-normal, normal, shrinking and growing ones.
+_GROWTH_CASES = [np.array([[0.5, 10.0], [0.0, 0.5]]), np.array([[0.8, 0.0], [0.0, 0.3]]),
+                 np.array([[1.2, 0.0], [0.0, 0.9]]), np.array([[0.6, 0.3], [-0.2, 0.5]])]
 
 
 @claim(
@@ -267,13 +300,24 @@ def _decor() -> Evidence:
     "if they are < 1 it vanishes.",
     formal="|λ_i(W)| < 1 ⇒ ‖W^L x‖ < ‖x‖ ?",
     convention="the same W applied L times (the notes' setting); finite depth",
-    topic=TOPIC,
+    quotes=["If the eigenvalues of W are >1, the signal (and gradients) explode to infinity."],
+    subject=spectral_radius,
+    corrected=largest_singular_value,
 )
-def _eig() -> Evidence:
+def _eig(rule) -> Evidence:
     Wm = np.array([[0.5, 10.0], [0.0, 0.5]])
     xv = np.array([0.0, 1.0])
     growth = {L: float(np.linalg.norm(np.linalg.matrix_power(Wm, L) @ xv)) for L in (1, 2, 3, 5, 10, 20, 60)}
-    original = all(g < 1 for g in growth.values())
+    # The rule under judgement: "if q(W) < 1 no signal grows at any depth; if q(W) > 1 some signal grows".
+    violations = []
+    for case in _GROWTH_CASES:
+        q = rule(case)
+        top = np.linalg.svd(case)[2][0]  # the direction that grows most in one step
+        probes = [top, *np.eye(2)]
+        worst = max(float(np.linalg.norm(np.linalg.matrix_power(case, L) @ v)) for v in probes for L in range(1, 61))
+        if (q < 1 and worst > 1 + 1e-12) or (q > 1 and worst <= 1 + 1e-12):
+            violations.append((case.tolist(), round(q, 4), round(worst, 4)))
+    original = not violations
     rho = max(abs(np.linalg.eigvals(Wm)))
     gelfand = float(np.linalg.norm(np.linalg.matrix_power(Wm, 400), 2) ** (1 / 400))
     rng = np.random.default_rng(19)
@@ -286,19 +330,19 @@ def _eig() -> Evidence:
         n = np.linalg.norm(AL) / np.linalg.norm(v)
         bounds_ok &= s[-1] ** 5 * (1 - 1e-9) <= n <= s[0] ** 5 * (1 + 1e-9)
     corrected = bounds_ok and abs(gelfand - rho) < 0.05 and growth[60] < 1e-6
-    return Evidence(
-        Verdict.HOLDS if original else Verdict.FAILS,
+    return refutable(
+        original,
+        corrected,
         "exact",
-        f"W = [[0.5, 10], [0, 0.5]] has both eigenvalues 0.5, yet ‖W³x‖ = {growth[3]:.1f}‖x‖",
+        f"W = [[0.5, 10], [0, 0.5]] has both eigenvalues 0.5, yet ‖W³x‖ = {growth[3]:.1f}‖x‖" if violations
+        and violations[0][0] == Wm.tolist() else (f"the growth rule fails on {violations[0][0]}" if violations
+        else "the growth rule decides growth at every depth on all cases"),
         f"Norms ‖W^L e₂‖ for L = {list(growth)}: {[round(g, 4) for g in growth.values()]}. Eigenvalues govern the "
         "limit only: transient growth up to 7.5× happens for non-normal W. Corrected statement: as L → ∞, "
         "‖W^L‖^{1/L} → ρ(W) (spectral radius), so ρ < 1 vanishes and ρ > 1 explodes (for generic x); at finite depth "
         "σ_min(W)^L‖x‖ ≤ ‖W^L x‖ ≤ σ_max(W)^L‖x‖, so singular values (not eigenvalues) control growth. Checked: "
         f"‖W^400‖^(1/400) = {gelfand:.4f} vs ρ = {rho}; singular-value bounds on 50 random 4×4 matrices: {bounds_ok}.",
-        {
-            "counterexample": f"W=[[0.5,10],[0,0.5]], x=e2: ||W^3 x|| = {growth[3]:.2f}",
-            "corrected_statement": "spectral radius decides the limit L→∞; singular values bound finite-depth growth",
-            "corrected_holds": int(corrected),
-            "max_transient_growth": max(growth.values()),
-        },
+        counterexample=f"W=[[0.5,10],[0,0.5]], x=e2: ||W^3 x|| = {growth[3]:.2f}",
+        corrected_statement="spectral radius decides the limit L→∞; singular values bound finite-depth growth",
+        max_transient_growth=max(growth.values()),
     )

@@ -6,11 +6,11 @@ from fractions import Fraction as F
 
 import numpy as np
 
-from theory.evidence import by_convention, not_checkable
+from theory.evidence import checked, convention_evidence, not_checkable_claim, refutable, within_bound
 from theory.lectures import MODULE2, PRIMER, WEEK6
-from theory.ledger import Evidence, Source, Verdict, claim
+from theory.ledger import Evidence, Source, topic_claim
 
-TOPIC = "early_stopping"
+claim = topic_claim("early_stopping")
 W6_VIEW = Source(WEEK6, "Regularization View")
 W6_IMPL = Source(WEEK6, "Implementation")
 W6_CONCEPT = Source(WEEK6, "Concept")
@@ -18,16 +18,21 @@ M2_ES = Source(MODULE2, "Module 2")
 P_ES = Source(PRIMER, "3. Early Stopping")
 
 
-def _filter_gap(t: int) -> tuple[float, float]:
-    """max over αs ∈ (0, 1] of |(1 − (1 − αs)^t) − s/(s + λ)| with λ = 1/(tα); returns (gap, αs·t at max)."""
+def equivalent_lambda_times_alpha(t):
+    """The documents' equivalence λ ≈ 1/(tα), as λ·α for t steps."""
+    return 1.0 / t
+
+
+def _filter_gap(t: int, lam_alpha=equivalent_lambda_times_alpha) -> tuple[float, float]:
+    """max over αs ∈ (0, 1] of |(1 − (1 − αs)^t) − s/(s + λ)| with λα = lam_alpha(t); returns (gap, αs·t at max)."""
     x = np.linspace(1e-6, 1.0, 200001)
-    gap = np.abs((1 - (1 - x) ** t) - x / (x + 1.0 / t))
+    gap = np.abs((1 - (1 - x) ** t) - x / (x + lam_alpha(t)))
     i = int(gap.argmax())
     return float(gap[i]), float(x[i] * t)
 
 
-def _spectral_comparison():
-    gaps = {t: _filter_gap(t) for t in (10, 100, 1000)}
+def _spectral_comparison(lam_alpha=equivalent_lambda_times_alpha):
+    gaps = {t: _filter_gap(t, lam_alpha) for t in (10, 100, 1000)}
     # Exact equality would need 1 − (1 − x)^t = x/(x + 1/t) for all x: false already at x = 1, t = 10.
     exact = (1 - (1 - F(1)) ** 10) == F(1) / (F(1) + F(1, 10))
     # In the regime αst ≪ 1 and ≫ 1 the filters agree: measure at αst = 0.01 and 100 for t = 1000.
@@ -54,17 +59,21 @@ def _details(gaps, small, large) -> str:
     "loss, t gradient steps of size α act like ridge with λ ≈ 1/(tα).",
     formal="1 − (1 − αs)^t ≈ s/(s + 1/(tα)) for every curvature s",
     convention="GD from w₀ = 0, constant step α ≤ 1/s_max, ridge penalty (λ/2)‖w‖²",
-    topic=TOPIC,
+    quotes=["Early stopping is equivalent to L2 regularization (approximately):"],
+    subject=equivalent_lambda_times_alpha,
     related=["EARLY_STOPPING.L2_EQUIVALENCE.MODULE2"],
 )
-def _es_w6() -> Evidence:
-    gaps, exact, small, large = _spectral_comparison()
+def _es_w6(lam_alpha) -> Evidence:
+    gaps, exact, small, large = _spectral_comparison(lam_alpha)
     worst = max(g for g, _ in gaps.values())
-    verdict = Verdict.HOLDS if exact else Verdict.APPROXIMATE
+    # Stated bound: the two shrink factors (both in [0, 1]) agree within a quarter of their range for every
+    # curvature and t ≥ 10 (the continuous limit of the gap is 0.204).
+    bound = 0.25
+    verdict = within_bound(exact, {t: g for t, (g, _) in gaps.items()}, bound)
     return Evidence(
         verdict,
         "exact",
-        f"spectral filters differ by at most {worst:.3f} (at αst ≈ 2.5), agree for αst ≪ 1 and ≫ 1",
+        f"spectral filters differ by at most {worst:.3f} (bound {bound}; at αst ≈ 2.5), agree for αst ≪ 1 and ≫ 1",
         _details(gaps, small, large),
         {
             "max_filter_error_t10": gaps[10][0],
@@ -72,6 +81,8 @@ def _es_w6() -> Evidence:
             "max_filter_error_t1000": gaps[1000][0],
             "error_at_ast_0.01": small,
             "error_at_ast_100": large,
+            "error_bound": 0.25,
+            "region": "every curvature with αs ∈ (0, 1], t = 10, 100, 1000 steps",
         },
     )
 
@@ -83,7 +94,7 @@ def _es_w6() -> Evidence:
     "be proven equivalent to L2 regularisation.",
     formal="∃λ(t): 1 − (1 − αs)^t = s/(s + λ) for all s ?",
     convention="as EARLY_STOPPING.L2_EQUIVALENCE.WEEK6",
-    topic=TOPIC,
+    quotes=["linear model with a quadratic error function and simple gradient descent, early"],
     related=["EARLY_STOPPING.L2_EQUIVALENCE.WEEK6"],
 )
 def _es_m2() -> Evidence:
@@ -96,21 +107,24 @@ def _es_m2() -> Evidence:
     fb_ridge = F(1, 4) / (F(1, 4) + lam)
     original = exact and fb_gd == fb_ridge
     corrected = max(g for g, _ in gaps.values()) < 0.25 and small < 1e-3 and large < 0.02
-    return Evidence(
-        Verdict.HOLDS if original else Verdict.FAILS,
+    return refutable(
+        original,
+        corrected,
         "exact",
         f"no λ reproduces the GD filter exactly (t = 2: {fb_gd} vs {fb_ridge}); equivalence is approximate",
         f"Counterexample (α = 1, t = 2): λ = {lam} matches curvature s = 1/2 exactly, but then s = 1/4 gets {fb_gd} "
         f"from GD and {fb_ridge} from ridge. Corrected statement (Goodfellow et al. §7.8, under a first-order "
         "approximation): early stopping after t steps behaves like ridge with λ ≈ 1/(tα), with spectral filters "
         f"within ≈ 0.2 of each other. " + _details(gaps, small, large),
-        {
-            "counterexample": f"alpha=1, t=2, s=1/2 and 1/4: GD {fb_gd} vs ridge {fb_ridge}",
-            "corrected_statement": "approximately equivalent with λ ≈ 1/(tα); filter gap ≤ 0.23",
-            "corrected_holds": int(corrected),
-            "max_filter_error_t100": gaps[100][0],
-        },
+        counterexample=f"alpha=1, t=2, s=1/2 and 1/4: GD {fb_gd} vs ridge {fb_ridge}",
+        corrected_statement="approximately equivalent with λ ≈ 1/(tα); filter gap ≤ 0.23",
+        max_filter_error_t100=gaps[100][0],
     )
+
+
+def gd_filter(x, t):
+    """Gradient descent from 0 on a quadratic: the minimiser's component is scaled by 1 − (1 − αs)^t."""
+    return 1 - (1 - x) ** t
 
 
 @claim(
@@ -120,20 +134,25 @@ def _es_m2() -> Evidence:
     "toward the minimiser.",
     formal="t ↦ 1 − (1 − αs)^t is non-decreasing in t when 0 < αs ≤ 1",
     convention="w₀ = 0 and step α ≤ 1/s_max (no overshoot)",
-    topic=TOPIC,
+    quotes=["- Shorter training → smaller effective weights"],
+    subject=gd_filter,
 )
-def _shorter() -> Evidence:
+def _shorter(gd_filter_fn) -> Evidence:
     grid = [F(k, 20) for k in range(1, 21)]
-    mono = all(1 - (1 - x) ** (t + 1) >= 1 - (1 - x) ** t for x in grid for t in range(0, 30))
+    # The filter must be gradient descent's (0 at t = 0, 1 − (1 − x) after one step) and grow with t.
+    is_gd = all(gd_filter_fn(x, 0) == 0 and gd_filter_fn(x, 1) == x for x in grid)
+    mono = is_gd and all(gd_filter_fn(x, t + 1) >= gd_filter_fn(x, t) for x in grid for t in range(0, 30))
     over = F(19, 10)  # αs ∈ (1, 2): still convergent, but oscillates
-    seq = [1 - (1 - over) ** t for t in range(0, 6)]
+    seq = [gd_filter_fn(over, t) for t in range(0, 6)]
     other_mono = all(b >= a for a, b in zip(seq, seq[1:], strict=False))
-    return Evidence(
-        by_convention(mono, other_mono),
+    return convention_evidence(
+        mono,
+        other_mono,
         "exact",
-        "monotone for αs ≤ 1; with αs = 1.9 the filter goes 1.9 → 0.19 (overshoot)",
+        "monotone for αs ≤ 1; with αs = 1.9 the filter goes 1.9 → 0.19 (overshoot)" if mono
+        else "the stated filter is not gradient descent's or does not grow with t for αs ≤ 1",
         f"Exact on αs ∈ {{k/20}}, t = 0..30: {mono}. With αs = 19/10: filters {[float(v) for v in seq]}.",
-        {"alternative": "step with αs in (1, 2): oscillating magnitudes", "alternative_holds": int(other_mono)},
+        alternative="step with αs in (1, 2): oscillating magnitudes",
     )
 
 
@@ -158,27 +177,39 @@ def _week6_loop(val_losses, patience):
     "consecutive epochs without improvement.",
     formal="saved = argmin_{e ≤ stop} val[e]; stop = first e with (e − last improvement) = patience",
     convention="strict improvement (<)",
-    topic=TOPIC,
+    quotes=["if patience_counter >= patience:", "3. Stop if no improvement for $k$ epochs (patience)"],
+    subject=_week6_loop,
 )
-def _patience() -> Evidence:
+def _patience(loop) -> Evidence:
     rng = np.random.default_rng(20)
     ok = True
     for _ in range(300):
         vals = list(np.round(rng.uniform(0, 1, size=40), 2))
         k = int(rng.integers(1, 6))
-        saved, stopped = _week6_loop(vals, k)
+        saved, stopped = loop(vals, k)
         end = len(vals) - 1 if stopped is None else stopped
         seen = vals[: end + 1]
         ok &= saved == int(np.argmin(seen))
         if stopped is not None:
             ok &= stopped - saved == k
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+    return checked(
+        ok,
         "exact",
-        "on 300 random validation curves the loop saves the best seen epoch and stops `patience` after it",
+        "on 300 random validation curves the loop saves the best seen epoch and stops `patience` after it" if ok
+        else "the loop does not save the best epoch seen or stop `patience` epochs after it",
         "The loop is Week 6's code with train/evaluate replaced by a list; ties keep the earlier epoch.",
         {"curves": 300},
     )
+
+
+def first_rise(vals) -> int:
+    """The Primer's and Module 2's rule: keep the epoch just before the validation error first rises."""
+    return next((e for e in range(len(vals) - 1) if vals[e + 1] > vals[e]), len(vals) - 1)
+
+
+def best_seen_with_patience(vals) -> int:
+    """Week 6's rule: the best epoch seen, stopping after 3 epochs without improvement."""
+    return _week6_loop(vals, 3)[0]
 
 
 @claim(
@@ -188,12 +219,14 @@ def _patience() -> Evidence:
     "from that point, which is the best state.",
     formal="argmin val = (first e with val[e+1] > val[e]) ?",
     convention="noisy (non-unimodal) validation curves allowed",
-    topic=TOPIC,
+    quotes=["validation error starts to rise, saving the model at its best state.", "parameters to the exact point where the validation error started to rise,"],
+    subject=first_rise,
+    corrected=best_seen_with_patience,
     related=["EARLY_STOPPING.PATIENCE_CODE"],
 )
-def _first_rise() -> Evidence:
+def _first_rise(rule) -> Evidence:
     vals = [1.0, 0.8, 0.85, 0.6, 0.5, 0.55, 0.7, 0.9]
-    first = next(e for e in range(len(vals) - 1) if vals[e + 1] > vals[e])
+    first = rule(vals)
     original = first == int(np.argmin(vals))
     rng = np.random.default_rng(21)
     corrected = True
@@ -207,18 +240,16 @@ def _first_rise() -> Evidence:
         corrected &= fr == int(np.argmin(curve))
     saved, _ = _week6_loop(vals, 3)
     corrected &= saved == int(np.argmin(vals))
-    return Evidence(
-        Verdict.HOLDS if original else Verdict.FAILS,
+    return refutable(
+        original,
+        corrected,
         "exact",
-        f"curve {vals}: the first rise keeps epoch {first} (loss {vals[first]}), the best is {min(vals)}",
+        f"curve {vals}: the rule keeps epoch {first}, the best is epoch {int(np.argmin(vals))} (loss {min(vals)})",
         "Counterexample: a noisy validation curve rises at epoch 2 and later falls further. Corrected statement: the "
         "first rise marks the best state only for unimodal curves (checked on 200 random unimodal curves); with noise, "
         f"use patience and keep the best epoch seen (Week 6's loop with patience 3 keeps epoch {saved}).",
-        {
-            "counterexample": f"val={vals}: first rise at epoch {first}, min at epoch {int(np.argmin(vals))}",
-            "corrected_statement": "use patience and restore the best epoch seen; first rise = best only if unimodal",
-            "corrected_holds": int(corrected),
-        },
+        counterexample=f"val={vals}: first rise at epoch {first}, min at epoch {int(np.argmin(vals))}",
+        corrected_statement="use patience and restore the best epoch seen; first rise = best only if unimodal",
     )
 
 
@@ -229,11 +260,14 @@ def _first_rise() -> Evidence:
     "GD on a quadratic, ‖w_t − w₀‖ ≤ tα‖∇J(w₀)‖.",
     formal="1 − (1 − x)^t ≤ t·x for x = αs ∈ [0, 1] (Bernoulli), applied per eigendirection",
     convention="quadratic loss, 0 < α ≤ 1/s_max",
-    topic=TOPIC,
+    quotes=["small volume of the trainable parameters space close to the initial parameters."],
+    subject=lambda t, alpha, gradient_norm: t * alpha * gradient_norm,
 )
-def _volume() -> Evidence:
+def _volume(bound) -> Evidence:
     grid = [F(k, 50) for k in range(0, 51)]
-    ok = all(1 - (1 - x) ** t <= t * x for x in grid for t in range(0, 40))
+    ok = all(1 - (1 - x) ** t <= bound(t, x, 1) for x in grid for t in range(0, 40))
+    # The bound is tight at t = 1: one step moves exactly α‖∇J(w₀)‖.
+    ok &= all(bound(1, x, 1) == x for x in grid)
     rng = np.random.default_rng(22)
     A = rng.normal(size=(5, 5))
     A = A @ A.T + np.eye(5)
@@ -244,27 +278,24 @@ def _volume() -> Evidence:
     g0 = np.linalg.norm(A @ (w0 - wstar))
     for t in range(1, 60):
         w = w - alpha * A @ (w - wstar)
-        worst = max(worst, np.linalg.norm(w - w0) / (t * alpha * g0))
-    ok = ok and worst <= 1 + 1e-12
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+        worst = max(worst, np.linalg.norm(w - w0) / bound(t, alpha, g0))
+    ok = ok and 0 < worst <= 1 + 1e-12
+    return checked(
+        ok,
         "exact",
-        f"Bernoulli bound holds exactly on a grid; simulated ‖w_t − w₀‖/(tα‖∇J(w₀)‖) ≤ {worst:.3f}",
+        f"Bernoulli bound holds exactly on a grid; simulated ‖w_t − w₀‖/(tα‖∇J(w₀)‖) ≤ {worst:.3f}" if ok
+        else f"the stated bound fails (grid or simulation ratio {worst:.3f})",
         "Exact rationals for x ∈ {k/50}, t < 40; 5-D quadratic with α = 1/s_max for the simulation.",
         {"max_ratio": worst},
     )
 
 
-@claim(
+not_checkable_claim(
+    claim,
     id="EARLY_STOPPING.VALIDATION_U_SHAPE",
     sources=[P_ES, Source(WEEK6, "Overfitting in Neural Networks"), M2_ES],
     statement="Training error keeps falling while validation error eventually turns upward.",
-    formal="—",
-    convention="—",
-    topic=TOPIC,
+    quotes=["progresses, training error usually goes down constantly. However, validation error will eventually", "- Training loss keeps decreasing", "training when the training error is no longer decreasing but the validation"],
+    reason="an empirical description of typical training curves (and not universal: epoch-wise "
+    "double descent is a documented exception)",
 )
-def _u_shape() -> Evidence:
-    return not_checkable(
-        "an empirical description of typical training curves (and not universal: epoch-wise "
-        "double descent is a documented exception)"
-    )

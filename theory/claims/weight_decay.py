@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory.evidence import by_convention, identity, sym_equal
+from theory.evidence import checked, convention_evidence, identity, refutable, sym_equal
 from theory.lectures import MODULE2, NOTES004, OVERVIEW, PRIMER, WEEK6
-from theory.ledger import Evidence, Source, Verdict, claim
+from theory.ledger import Evidence, Source, topic_claim
 
-TOPIC = "weight_decay"
+claim = topic_claim("weight_decay")
 W6_L2 = Source(WEEK6, "L2 Regularization (Weight Decay)")
 M2_L2 = Source(MODULE2, "L2 regularization")
 w, g, lr, lam, a, mu, v = sp.symbols("w g alpha lambda a mu v", real=True)
@@ -21,15 +21,16 @@ w, g, lr, lam, a, mu, v = sp.symbols("w g alpha lambda a mu v", real=True)
     statement="One plain SGD step on L + (λ/2)‖w‖² multiplies w by (1 - αλ) and then subtracts the data gradient step.",
     formal="w - α(∇L + λw) = (1 - αλ)w - α∇L",
     convention="Week 6: penalty (λ/2)‖W‖_F², learning rate α",
-    topic=TOPIC,
+    quotes=["W_{t+1} = W_t - \\alpha(\\nabla L_{data} + \\lambda W_t) = (1 - \\alpha\\lambda)W_t - \\alpha\\nabla L_{data}"],
+    subject=(1 - lr * lam) * w - lr * g,
     related=["WEIGHT_DECAY.SGD.SHRINK.MODULE2", "WEIGHT_DECAY.PENALTY.NO_HALF"],
 )
-def _shrink() -> Evidence:
+def _shrink(stated_step) -> Evidence:
     step = w - lr * sp.diff(g * w + lam / 2 * w**2, w)  # L linearised: ∇L = g
     return identity(
         step,
-        (1 - lr * lam) * w - lr * g,
-        summary="w − α(g + λw) = (1 − αλ)w − αg",
+        stated_step,
+        summary=f"w − α(g + λw) = {sp.sstr(stated_step)}",
         assumptions="penalty (λ/2)w², ∇L = g at the current w",
     )
 
@@ -42,23 +43,26 @@ def _shrink() -> Evidence:
     formal="w - λ(∇J + a w) = (1 - λa)w - λ∇J",
     convention="Module 2: a = penalty weight (typeset as α in the gradient line), λ = learning rate — the "
     "opposite of Week 6 and PyTorch (lr, weight_decay=λ)",
-    topic=TOPIC,
+    quotes=["w = (1 - \\lambda \\alpha)w - \\lambda \\nabla_w J(w; X, y)", "w = (1 - \\lambda \\alpha)w - \\lambda \\nabla_w J(w; X, y)"],
+    subject=(1 - lam * a) * w - lam * g,
     related=["WEIGHT_DECAY.SGD.SHRINK"],
 )
-def _shrink_m2() -> Evidence:
+def _shrink_m2(stated_step) -> Evidence:
     step = w - lam * sp.diff(g * w + a / 2 * w**2, w)
-    stated = sym_equal(step, (1 - lam * a) * w - lam * g)
+    stated = sym_equal(step, stated_step)
     # Read with Week 6's letters (λ = penalty weight, a = learning rate) the same formula is wrong:
     step_w6 = w - a * sp.diff(g * w + lam / 2 * w**2, w)
-    other = sym_equal(step_w6, (1 - lam * a) * w - lam * g)
-    return Evidence(
-        by_convention(stated, other),
+    other = sym_equal(step_w6, stated_step)
+    return convention_evidence(
+        stated,
+        other,
         "symbolic",
-        "(1 − λa)w − λ∇J is the SGD step when λ is the learning rate and a the penalty weight",
+        "(1 − λa)w − λ∇J is the SGD step when λ is the learning rate and a the penalty weight" if stated
+        else f"{sp.sstr(stated_step)} is not the SGD step under either naming",
         "The product λa is symmetric, but the data-gradient term −λ∇J pins λ as the learning rate. "
         "Under Week 6's naming (λ = penalty) the same formula would be wrong: "
         f"difference `{sp.simplify(step_w6 - ((1 - lam * a) * w - lam * g))}`.",
-        {"alternative": "λ = penalty weight (Week 6 naming)", "alternative_holds": int(other)},
+        alternative="λ = penalty weight (Week 6 naming)",
     )
 
 
@@ -69,16 +73,18 @@ def _shrink_m2() -> Evidence:
     "with no data gradient, w_t = (1 - λa)^t w_0.",
     formal="∇J = 0 ⇒ w_t = (1 - λa)^t w_0",
     convention="Module 2 letters (λ learning rate, a penalty)",
-    topic=TOPIC,
+    quotes=["weight of the weight vector will be reduced by a constant factor", "weight of the weight vector will be reduced by a constant factor"],
+    subject=1 - lam * a,
 )
-def _constant_factor() -> Evidence:
+def _constant_factor(factor) -> Evidence:
     w_t = w
-    for _ in range(6):
+    # An odd number of steps: an even power would hide a sign error in the factor.
+    for _ in range(7):
         w_t = w_t - lam * (0 + a * w_t)
     return identity(
         w_t,
-        (1 - lam * a) ** 6 * w,
-        summary="six penalty-only steps give (1 − λa)⁶ w",
+        factor**7 * w,
+        summary=f"seven penalty-only steps give ({sp.sstr(factor)})⁷ w",
         assumptions="∇J = 0; with a data gradient the factor still applies but −λ∇J is added",
     )
 
@@ -94,22 +100,31 @@ def _constant_factor() -> Evidence:
     "(1 - 2αλ); the (1 - αλ) factor belongs to the (λ/2)Σw² convention.",
     formal="∂(λw²)/∂w = 2λw ⇒ w ← (1 - 2αλ)w - α∇L",
     convention="Primer/Overview/004: λΣw² — PyTorch's weight_decay=λ corresponds to the (λ/2) convention",
-    topic=TOPIC,
+    quotes=["*Formula:* $Loss + \\lambda \\sum w^2$", "`L = L0 + λ * Σ(wi)^2`", "We minimize the sum of the squares of all individual weights"],
+    subject=1 - 2 * lr * lam,
     related=["WEIGHT_DECAY.SGD.SHRINK"],
 )
-def _no_half() -> Evidence:
+def _no_half(shrink) -> Evidence:
     step = w - lr * sp.diff(g * w + lam * w**2, w)
-    stated = sym_equal(step, (1 - 2 * lr * lam) * w - lr * g)
+    stated = sym_equal(step, shrink * w - lr * g)
     other = sym_equal(step, (1 - lr * lam) * w - lr * g)
-    return Evidence(
-        by_convention(stated, other),
+    return convention_evidence(
+        stated,
+        other,
         "symbolic",
-        "λΣw² gives shrink (1 − 2αλ); (1 − αλ) needs the λ/2 convention",
+        "λΣw² gives shrink (1 − 2αλ); (1 − αλ) needs the λ/2 convention" if stated
+        else f"λΣw² gives shrink (1 − 2αλ), not {sp.sstr(shrink)}",
         f"Step with λw²: `{sp.expand(step)}`. The (1 − αλ) form differs by "
         f"`{sp.simplify(step - ((1 - lr * lam) * w - lr * g))}`: PyTorch SGD(weight_decay=λ) equals "
         "the penalty (λ/2)‖w‖², i.e. the documents' λ is half of PyTorch's weight_decay.",
-        {"alternative": "shrink (1-αλ) with penalty λΣw²", "alternative_holds": int(other)},
+        alternative="shrink (1-αλ) with penalty λΣw²",
     )
+
+
+def week6_l2_regularization(weights, lambda_reg):
+    """Week 6's l2_regularization: (loss ½λΣ‖W‖², gradients λW)."""
+    reg_loss = 0.5 * lambda_reg * sum(np.sum(W**2) for W in weights)
+    return reg_loss, [lambda_reg * W for W in weights]
 
 
 @claim(
@@ -118,16 +133,16 @@ def _no_half() -> Evidence:
     statement="Week 6's l2_regularization returns loss ½λΣ‖W‖² and gradient λW, which is that loss's gradient.",
     formal="∂/∂W (½λ‖W‖²) = λW",
     convention="λ/2 convention (same as WEIGHT_DECAY.SGD.SHRINK)",
-    topic=TOPIC,
+    quotes=["reg_grads = [lambda_reg * W for W in weights]"],
+    subject=week6_l2_regularization,
 )
-def _w6_code() -> Evidence:
+def _w6_code(l2_regularization) -> Evidence:
     import torch
 
     rng = np.random.default_rng(3)
     weights = [rng.normal(size=(3, 4)), rng.normal(size=(5,))]
     lam_v = 0.07
-    reg_loss = 0.5 * lam_v * sum(np.sum(W**2) for W in weights)
-    reg_grads = [lam_v * W for W in weights]
+    reg_loss, reg_grads = l2_regularization(weights, lam_v)
     ts = [torch.tensor(W, requires_grad=True) for W in weights]
     loss = 0.5 * lam_v * sum((t**2).sum() for t in ts)
     loss.backward()
@@ -135,10 +150,11 @@ def _w6_code() -> Evidence:
     loss_err = abs(loss.item() - reg_loss)
     tol = 8 * np.finfo(np.float64).eps * max(1.0, reg_loss)  # a few roundings of O(1) sums
     ok = err <= tol and loss_err <= tol
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+    return checked(
+        ok,
         "exact",
-        f"Week 6's gradient equals torch autograd of its loss (max diff {err:.2g})",
+        f"Week 6's gradient equals torch autograd of its loss (max diff {err:.2g})" if ok
+        else f"Week 6's loss or gradient differs from torch autograd (gradient diff {err:.2g}, loss diff {loss_err:.2g})",
         f"Two random weight arrays, λ = {lam_v}; tolerance 8·eps·max(1, loss) = {tol:.2g}.",
         {"max_abs_diff": err, "loss_abs_diff": loss_err, "tolerance": tol},
     )
@@ -175,12 +191,14 @@ def _run(opt_factory, loss_fn, steps=25):
     "SGD on L + (λ/2)‖w‖².",
     formal="v ← μv + ∇L + λw; w ← w - αv = (1 - αλ)w - α∇L - αμv_prev",
     convention="PyTorch momentum convention (dampening 0, v accumulates raw gradients); penalty (λ/2)‖w‖²",
-    topic=TOPIC,
+    quotes=["W_{t+1} = W_t - \\alpha(\\nabla L_{data} + \\lambda W_t) = (1 - \\alpha\\lambda)W_t - \\alpha\\nabla L_{data}"],
+    origin="ledger",
+    subject=(1 - lr * lam) * w - lr * g - lr * mu * v,
     related=["WEIGHT_DECAY.SGD.SHRINK"],
 )
-def _momentum() -> Evidence:
+def _momentum(stated_step) -> Evidence:
     step = w - lr * (mu * v + g + lam * w)
-    sym = sym_equal(step, (1 - lr * lam) * w - lr * g - lr * mu * v)
+    sym = sym_equal(step, stated_step)
     torch, data_loss = _torch_problem()
     lam_v, lr_v, mu_v = 0.1, 0.05, 0.9
     builtin = _run(lambda ps: torch.optim.SGD(ps, lr=lr_v, momentum=mu_v, weight_decay=lam_v), data_loss)
@@ -190,10 +208,10 @@ def _momentum() -> Evidence:
     diff = float((builtin - penalty).abs().max())
     tol = 100 * np.finfo(np.float64).eps  # 25 steps of a few roundings each on O(1) values
     ok = sym and diff <= tol
-    return Evidence(
-        Verdict.HOLDS if ok else Verdict.FAILS,
+    return checked(
+        ok,
         "exact",
-        f"momentum step identity holds; torch SGD(weight_decay) vs explicit L2 differ by {diff:.2g}",
+        f"momentum step identity {'holds' if sym else 'FAILS'}; torch SGD(weight_decay) vs explicit L2 differ by {diff:.2g}",
         "Symbolic: w − α(μv + g + λw) = (1 − αλ)w − αg − αμv. torch: 25 steps on a 2-D quadratic, "
         f"lr={lr_v}, momentum={mu_v}, λ={lam_v}; final iterates differ by {diff:.2g} (tolerance {tol:.2g}). "
         "The decay is no longer a separate (1 − αλ) factor on w alone: it is also carried in v.",
@@ -209,7 +227,7 @@ def _momentum() -> Evidence:
     "decoupled weight decay (AdamW).",
     formal="Adam(∇L + λw) ≠ AdamW: w ← w - αλw - α·m̂/(√v̂+ε)",
     convention="PyTorch: Adam(weight_decay) = L2 in the gradient; AdamW(weight_decay) = decoupled decay",
-    topic=TOPIC,
+    quotes=["L2 Regularization (Weight Decay)", "L2 regularization, also known as **weight decay** or ridge regression, adds a", "L2 regularization is also known as weight decay where we use $W^TW$"],
     related=["WEIGHT_DECAY.SGD.SHRINK", "WEIGHT_DECAY.SGD.MOMENTUM"],
 )
 def _adam() -> Evidence:
@@ -226,8 +244,9 @@ def _adam() -> Evidence:
     same_adam_l2 = float((adam_l2 - adam_wd).abs().max()) <= tol
     original = gap_adam <= tol
     corrected = float((sgd_wd - sgd_l2).abs().max()) <= tol and same_adam_l2
-    return Evidence(
-        Verdict.HOLDS if original else Verdict.FAILS,
+    return refutable(
+        original,
+        corrected,
         "exact",
         f"after 25 steps Adam+L2 and AdamW differ by {gap_adam:.3g}; SGD's two forms agree",
         f"2-D quadratic, lr={lr_v}, λ={lam_v}, 25 steps (deterministic, no randomness). Adam on L+(λ/2)‖w‖² = "
@@ -235,12 +254,9 @@ def _adam() -> Evidence:
         "Counterexample to 'L2 = weight decay': the Adam trajectories differ. Corrected statement: for plain and "
         "momentum SGD an L2 penalty (λ/2)‖w‖² is exactly weight decay with coefficient αλ; for adaptive "
         f"optimizers they differ and decoupled decay is AdamW (checked: SGD forms agree within {tol:.2g}: {corrected}).",
-        {
-            "counterexample": f"Adam+L2 vs AdamW differ by {gap_adam:.3g} after 25 steps",
-            "corrected_statement": "L2 penalty == weight decay for SGD (with or without momentum) only; Adam+L2 != AdamW",
-            "corrected_holds": int(corrected),
-            "tolerance": tol,
-            "steps": 25,
-            "adam_vs_adamw_gap": gap_adam,
-        },
+        counterexample=f"Adam+L2 vs AdamW differ by {gap_adam:.3g} after 25 steps",
+        corrected_statement="L2 penalty == weight decay for SGD (with or without momentum) only; Adam+L2 != AdamW",
+        tolerance=tol,
+        steps=25,
+        adam_vs_adamw_gap=gap_adam,
     )

@@ -1,7 +1,8 @@
 """Designed experiments for the lectures' empirical claims (paired, multi-seed, with a stated test level).
 
-Every experiment is `experiment_<name>(*, seeds, device="cpu", size="small"|"full", first_seed=0,
-out_dir=None) -> ExperimentResult`; `run_all(out_dir, size=...)` runs them all and writes the figures.
+Every experiment is `experiment_<name>(*, seeds, device="cpu", size="small"|"full", first_seed=0)
+-> ExperimentResult`; `run_all(size=...)` runs them all. Experiments draw nothing: each result carries
+the data of its figures in `result.plots`, which the report layer (regverify.plots.draw) renders.
 size="small" is a smoke test of the machinery (seconds); size="full" is the decisive run (minutes).
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from theory.experiments.bias_variance import experiment_bias_variance
 from theory.experiments.common import EXPERIMENT_ALPHA, ExperimentResult, Size, check_size
@@ -37,9 +37,8 @@ EXPERIMENTS: dict[str, Callable[..., ExperimentResult]] = {
 }
 
 
-def run_all(out_dir: Path | str | None, *, size: Size = "small", device: str = "cpu",
-            only: list[str] | None = None) -> list[ExperimentResult]:
-    """Run every experiment (or those named in `only`) at `size`, writing figures into out_dir (None: no figures)."""
+def run_all(*, size: Size = "small", device: str = "cpu", only: list[str] | None = None) -> list[ExperimentResult]:
+    """Run every experiment (or those named in `only`) at `size`."""
     check_size(size)
     names = list(EXPERIMENTS) if only is None else only
     unknown = [n for n in names if n not in EXPERIMENTS]
@@ -48,7 +47,7 @@ def run_all(out_dir: Path | str | None, *, size: Size = "small", device: str = "
     results = []
     for name in names:
         started = time.perf_counter()
-        result = EXPERIMENTS[name](device=device, size=size, out_dir=None if out_dir is None else Path(out_dir))
+        result = EXPERIMENTS[name](device=device, size=size)
         result.seconds = time.perf_counter() - started
         results.append(result)
     return results

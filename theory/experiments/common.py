@@ -19,7 +19,14 @@ from typing import Literal
 import numpy as np
 from scipy import stats as sps
 
-from regstats import binomial_detectable_delta, binomial_test
+from regstats import (
+    Design,
+    binomial_detectable_delta,
+    binomial_power,
+    binomial_sample_size,
+    binomial_test,
+    clopper_pearson_upper,
+)
 
 Size = Literal["small", "full"]
 
@@ -29,11 +36,17 @@ EXPERIMENT_ALPHA = 1e-3
 #: Power at which the details state the smallest detectable shift of P(difference > 0) from 1/2.
 REPORTED_POWER = 0.9
 
-HOLDS = "holds"
-INCONCLUSIVE = "inconclusive at this size"
+#: The three empirical decisions (plus "depends on <condition>: ..." for a tested difference between conditions).
+SHOWN = "shown"
+REFUTED = "refuted"
+NOT_SHOWN = "not shown"
+#: Equivalence margin for "refuted": a regularizer whose per-seed benefit probability q = P(difference > 0)
+#: is, at confidence 1 - α, below 1/2 + this margin does not have the claimed effect to any useful degree
+#: (it helps on at most 60% of seeds). With α = 1e-3 that bound needs about 300 untied seeds at q = 1/2.
+EQUIVALENCE_MARGIN = 0.10
 SMALL_SIZE_NOTE = (
-    'size="small" is a smoke test of the machinery (few seeds, tiny nets, few steps); its decision may be '
-    '"inconclusive at this size". Run size="full" for a decision.'
+    'size="small" is a smoke test of the machinery (few seeds, tiny nets, few steps); its decision is '
+    'usually "not shown" (too few seeds to decide). Run size="full" for a decision.'
 )
 
 
@@ -52,6 +65,17 @@ class ExperimentResult:
     name: str = ""
     size: str = "small"
     seconds: float = 0.0
+    #: Power of the decision's test at the observed effect, and the seeds at which that power would reach
+    #: REPORTED_POWER (what would decide a "not shown"); nan where the decision is not a sign test.
+    power_at_effect: float = math.nan
+    seeds_to_decide: float = math.nan
+    #: Separately decided questions of one experiment (e.g. "faster training", "higher learning rates"):
+    #: {question: (decision, effect, interval, power at effect, seeds to decide)}.
+    parts: dict[str, tuple[str, float, tuple[float, float], float, float]] = field(default_factory=dict)
+    #: Data for the report layer's figures (the experiments draw nothing themselves): {figure name: data}.
+    plots: dict[str, dict] = field(default_factory=dict)
+    #: One-sided (1 − α) upper bound on q = P(paired difference > 0) of the primary sign test (nan otherwise).
+    upper_rate: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -76,15 +100,51 @@ class PairedOutcome:
             return 0
         return 1 if self.positives > self.negatives else -1
 
+    @property
+    def untied(self) -> int:
+        return self.positives + self.negatives
+
+    @property
+    def rate(self) -> float:
+        """Observed q̂ = P(difference > 0) among untied seeds (nan without any)."""
+        return self.positives / self.untied if self.untied else math.nan
+
+    @property
+    def upper_rate(self) -> float:
+        """One-sided (1 - α) Clopper-Pearson upper bound on q = P(difference > 0)."""
+        if not self.untied:
+            return 1.0
+        return clopper_pearson_upper(self.positives, self.untied, 1 - self.alpha)
+
+    @property
+    def power_at_effect(self) -> float:
+        """Power of this sign test (same n, same α) if the true q were the observed q̂."""
+        if not self.untied:
+            return 0.0
+        return binomial_power(self.untied, 0.5, self.rate, self.alpha)
+
+    @property
+    def seeds_to_decide(self) -> float:
+        """Seeds (ties included at the observed tie rate) at which the observed q̂ would be detected with
+        power REPORTED_POWER; inf when q̂ = 1/2 or every seed tied."""
+        if not self.untied or self.rate == 0.5:
+            return math.inf
+        shift = min(abs(self.rate - 0.5), 0.5 - 1e-9)
+        untied_needed = binomial_sample_size(0.5, Design(self.alpha, REPORTED_POWER, shift))
+        return math.ceil(untied_needed * self.n_seeds / self.untied)
+
     def describe(self) -> str:
-        untied = self.positives + self.negatives
+        untied = self.untied
         shift = binomial_detectable_delta(untied, 0.5, self.alpha, REPORTED_POWER) if untied else float("nan")
         return (
             f"{self.positives} of {untied} untied seeds in the claimed direction ({self.ties} ties dropped); "
             f"exact two-sided sign test p = {self.pvalue:.3g} (α = {self.alpha:.1e}); median difference "
             f"{self.median:.4g}, {100 * (1 - self.alpha):.1f}% CI [{self.ci[0]:.4g}, {self.ci[1]:.4g}]; "
             f"mean difference {self.mean:.4g}. With {untied} untied seeds the test detects "
-            f"|P(difference > 0) - 1/2| ≥ {shift:.3g} with power {REPORTED_POWER}."
+            f"|P(difference > 0) - 1/2| ≥ {shift:.3g} with power {REPORTED_POWER}; its power at the observed "
+            f"q̂ = {self.rate:.3g} is {self.power_at_effect:.3g} (power {REPORTED_POWER} would need about "
+            f"{self.seeds_to_decide:g} seeds). Equivalence bound: q ≤ {self.upper_rate:.3g} at confidence "
+            f"{1 - self.alpha:g} (refutes the claim when below 1/2 + {EQUIVALENCE_MARGIN})."
         )
 
 
@@ -130,28 +190,56 @@ def paired_sign_test(differences: np.ndarray, alpha: float) -> PairedOutcome:
     )
 
 
-def decide(outcome: PairedOutcome, size: Size) -> str:
-    """The decision a paired outcome supports; 'inconclusive at this size' only for the small smoke size."""
+def decide(outcome: PairedOutcome) -> str:
+    """shown: significant in the claimed direction; refuted: significant against it, or the equivalence
+    bound puts q = P(difference > 0) below 1/2 + EQUIVALENCE_MARGIN; otherwise not shown.
+
+    Not significant is never read as refuted: "not shown" comes with the power at the observed effect
+    and the seeds that would decide (PairedOutcome.describe)."""
     if outcome.direction > 0:
-        return HOLDS
-    if outcome.direction < 0:
-        return "does not hold on this task (significant effect in the opposite direction)"
-    if size == "small":
-        return INCONCLUSIVE
-    return "does not hold on this task (no significant effect)"
+        return SHOWN
+    if outcome.direction < 0 or outcome.upper_rate < 0.5 + EQUIVALENCE_MARGIN:
+        return REFUTED
+    return NOT_SHOWN
 
 
-def decide_conditions(outcomes: dict[str, PairedOutcome], size: Size, condition: str) -> str:
-    """One decision over several conditions: 'depends on <condition>' when their decisions differ."""
-    decisions = {label: decide(o, size) for label, o in outcomes.items()}
+def decide_conditions(outcomes: dict[str, PairedOutcome], differences: dict[str, np.ndarray], condition: str,
+                      alpha: float) -> tuple[str, PairedOutcome | None]:
+    """One decision over several conditions measured on the same seeds.
+
+    The same decision everywhere is that decision. Different decisions are "depends on <condition>" only
+    when a paired sign test (at `alpha`) of the per-seed effect between the best and the worst condition
+    is significant; otherwise the claim is shown if any condition shows it (it holds somewhere, and no
+    difference between the conditions was found) and not shown if none does. Returns (decision, the
+    difference test or None)."""
+    decisions = {label: decide(o) for label, o in outcomes.items()}
     distinct = set(decisions.values())
     if len(distinct) == 1:
-        return distinct.pop()
-    if INCONCLUSIVE in distinct and distinct <= {INCONCLUSIVE, HOLDS}:
-        return INCONCLUSIVE
-    held = [label for label, d in decisions.items() if d == HOLDS]
-    failed = [label for label, d in decisions.items() if d != HOLDS]
-    return f"depends on {condition}: holds for {', '.join(held) or 'none'}; not for {', '.join(failed)}"
+        return distinct.pop(), None
+    # Best and worst condition by the sign test's own effect, q̂ = P(difference > 0), then by the median.
+    # (A condition whose seeds all tied has no evidence either way: it ranks as q̂ = 1/2.)
+    ranked = sorted(outcomes, key=lambda label: (outcomes[label].rate if outcomes[label].untied else 0.5,
+                                                 outcomes[label].median))
+    worst, best = ranked[0], ranked[-1]
+    between = paired_sign_test(np.asarray(differences[best]) - np.asarray(differences[worst]), alpha)
+    if between.direction > 0:
+        held = [label for label, d in decisions.items() if d == SHOWN] or [best]
+        others = [label for label in decisions if label not in held]
+        return (f"depends on {condition}: shown for {', '.join(held)}; not for {', '.join(others)} "
+                f"(difference {best} − {worst}: sign test p = {between.pvalue:.3g})"), between
+    return (SHOWN if SHOWN in distinct else NOT_SHOWN), between
+
+
+def with_power(result: ExperimentResult, outcome: PairedOutcome) -> ExperimentResult:
+    """Copy the primary test's power at the observed effect and the seeds that would decide into result."""
+    result.power_at_effect = outcome.power_at_effect
+    result.seeds_to_decide = outcome.seeds_to_decide
+    result.upper_rate = outcome.upper_rate
+    return result
+
+
+def part(decision: str, outcome: PairedOutcome) -> tuple[str, float, tuple[float, float], float, float]:
+    return (decision, outcome.median, outcome.ci, outcome.power_at_effect, outcome.seeds_to_decide)
 
 
 def t_interval(sample: np.ndarray, alpha: float) -> tuple[float, float, float]:

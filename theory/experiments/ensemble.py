@@ -18,14 +18,26 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 from scipy import stats as sps
 
 from theory.experiments import net, tasks
-from theory.experiments.common import EXPERIMENT_ALPHA, SMALL_SIZE_NOTE, ExperimentResult, Size, check_size, table
+from theory.experiments.common import (
+    EXPERIMENT_ALPHA,
+    NOT_SHOWN,
+    REFUTED,
+    SHOWN,
+    SMALL_SIZE_NOTE,
+    ExperimentResult,
+    Size,
+    check_size,
+    table,
+)
+
+#: "shown" needs every k's interval for the relative error (observed − predicted)/predicted inside ±this.
+EQUIVALENCE_RELATIVE = 0.20
 
 ENSEMBLE = {
     "small": dict(pool_a=4, pool_b=8, hidden=16, steps=100, n_train=30, n_test=100, ks=[1, 2, 4]),
@@ -77,8 +89,7 @@ def _jackknife_se(errors: np.ndarray, k: int) -> float:
     return float(math.sqrt((n - 1) / n * np.sum((estimates - estimates.mean()) ** 2)))
 
 
-def experiment_ensemble(*, seeds: int | None = None, device: str = "cpu", size: Size = "small", first_seed: int = 0,
-                        out_dir: Path | None = None) -> ExperimentResult:
+def experiment_ensemble(*, seeds: int | None = None, device: str = "cpu", size: Size = "small", first_seed: int = 0) -> ExperimentResult:
     """Check V/k + (k-1)C/k against the measured MSE of averaged, independently seeded networks.
 
     `seeds` overrides the size of pool B (pool A keeps its size); the networks' seeds are
@@ -137,23 +148,30 @@ def experiment_ensemble(*, seeds: int | None = None, device: str = "cpu", size: 
         + "\n\nPlug-in identity on the first k nets of pool B (float64):\n\n"
         + table(["k", "|lhs - rhs|", "rounding bound", "within"], identity_rows)
     )
+    # Three-way decision with an equivalence margin: "no interval rejected" alone is not evidence (a wide
+    # interval rejects nothing). Shown: every k's interval for (observed − predicted)/predicted lies inside
+    # ±EQUIVALENCE_RELATIVE; refuted: the plug-in identity fails, or some interval lies entirely outside
+    # the margin; otherwise not shown (intervals too wide at this size).
+    inside = all(-EQUIVALENCE_RELATIVE <= p.low / p.predicted and p.high / p.predicted <= EQUIVALENCE_RELATIVE
+                 for p in points)
+    outside = any(p.low / p.predicted > EQUIVALENCE_RELATIVE or p.high / p.predicted < -EQUIVALENCE_RELATIVE
+                  for p in points)
+    details += (f"\n\nEvery interval contains 0: {formula_ok}. Shown needs every relative interval inside "
+                f"±{EQUIVALENCE_RELATIVE}: {inside}; refuted if one lies outside it: {outside}.")
     if size == "small":
         details += "\n\n" + SMALL_SIZE_NOTE
-    figures = []
-    if out_dir is not None:
-        from regverify import plots
-
-        figures.append(plots.plot_ensemble(Path(out_dir), [p.k for p in points], [p.observed for p in points],
-                                           [p.observed - (p.high - p.low) / 2 for p in points],
-                                           [p.observed + (p.high - p.low) / 2 for p in points],
-                                           [p.predicted for p in points], v, c))
-    if not identity_ok:
-        decision = "does not hold on this task (plug-in identity violated beyond rounding)"
-    elif formula_ok:
-        decision = "holds"
+    if not identity_ok or outside:
+        decision = REFUTED
+    elif inside:
+        decision = SHOWN
     else:
-        decision = "does not hold on this task (observed ensemble MSE outside the predicted interval)"
+        decision = NOT_SHOWN
     relative = (worst.observed - worst.predicted) / worst.predicted
     ci = (worst.low / worst.predicted, worst.high / worst.predicted)
-    return ExperimentResult("Ensemble of k: MSE = V/k + (k-1)C/k on trained networks", decision, relative, ci,
-                            EXPERIMENT_ALPHA, n_nets, details, figures, "ensemble", size, time.perf_counter() - started)
+    result = ExperimentResult("Ensemble of k: MSE = V/k + (k-1)C/k on trained networks", decision, relative, ci,
+                              EXPERIMENT_ALPHA, n_nets, details, [], "ensemble", size, time.perf_counter() - started)
+    result.plots["ensemble"] = dict(
+        ks=[p.k for p in points], observed=[p.observed for p in points],
+        low=[p.observed - (p.high - p.low) / 2 for p in points], high=[p.observed + (p.high - p.low) / 2 for p in points],
+        predicted=[p.predicted for p in points], v=v, c=c)
+    return result

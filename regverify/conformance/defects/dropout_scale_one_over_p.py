@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import torch
 
-from impls.torch_ref.dropout import _check_input, _keep_mask, _masked
+from impls.torch_ref.dropout import _check_input, _masked
 from impls.validation import check_bool, check_probability
 
 BACKEND = "torch"
+
+
+def _own_keep_mask(x: torch.Tensor, p: float, generator: torch.Generator | None) -> torch.Tensor:
+    # Drawn here, not through the reference's private helper: the defect must fail for its own mistake only.
+    return torch.rand(x.shape, generator=generator, device=x.device, dtype=torch.float32) >= p
 
 
 def dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True, generator: torch.Generator | None = None):
@@ -16,6 +21,6 @@ def dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True, generator
     training = check_bool("dropout", "training", training)
     if not training or p == 0.0:
         return x, torch.ones(x.shape, dtype=torch.bool, device=x.device)
-    mask = _keep_mask(x, p, generator)
+    mask = _own_keep_mask(x, p, generator)
     scale = 0.0 if p == 1.0 else 1.0 / p  # the mistake: should be 1 / (1 - p)
     return _masked(x, mask, scale), mask
