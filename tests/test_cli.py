@@ -81,7 +81,8 @@ def start_end_to_end_runs(names: Iterable[str] = END_TO_END, *, background: bool
 
     In the background they run at a lower priority (POSIX nice 10): the suite keeps its core and the
     runs take the other one, instead of all of them sharing both."""
-    env = {**os.environ, "COLUMNS": "200"}
+    # One intra-op thread each: the runs share the second core, and torch would otherwise take both.
+    env = {**os.environ, "COLUMNS": "200", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     lower_priority = (lambda: os.nice(10)) if background and hasattr(os, "nice") else None
     for name in names:
         if name in _runs:
