@@ -82,6 +82,12 @@ def declare_separate(name: str, alpha: float, decisions: int, why: str) -> None:
                        "why": why}
 
 
+def count_separate(name: str, alpha: float, why: str) -> None:
+    """One more random decision of the family `name`, each at `alpha`, outside the suite's budget."""
+    decisions = _separate.get(name, {}).get("decisions", 0) + 1
+    declare_separate(name, alpha, decisions, why)
+
+
 def separate_budgets() -> list[dict]:
     """The families declared with :func:`declare_separate`, for the report."""
     return sorted(_separate.values(), key=lambda family: family["name"])

@@ -476,6 +476,21 @@ def not_checked(run: SuiteRun, *, experiments: str) -> list[str]:
     return lines
 
 
+def _random_decisions() -> list[str]:
+    """Every family of random decisions this run made, each with its α and a union bound on a false one."""
+    from regstats import budget
+
+    checks = budget.checks_made()
+    rows = [f"| conformance suite: random checks | {checks} | {budget.alpha():.1e} | "
+            f"{checks * budget.alpha():.1e} (suite budget {budget.SUITE_BUDGET:.0e}) |"]
+    rows += [f"| {family['name']}: {family['why']} | {family['decisions']} | {family['alpha']:.0e} | "
+             f"{family['bound']:.1e} (stated separately) |" for family in budget.separate_budgets()]
+    return ["## Random decisions", "",
+            "A false decision (a correct target failed, a true claim refuted) has at most the probability on the "
+            "right, by a union bound over the family's decisions.", "",
+            "| family | decisions | α each | P(any false decision) ≤ |", "|---|---|---|---|", *rows, ""]
+
+
 def _phase_table(timings: dict[str, float]) -> list[str]:
     if not timings:
         return []
@@ -555,6 +570,7 @@ def write_reports(
         "",
         *_outcome_table(run),
         "",
+        *_random_decisions(),
         "## Time",
         "",
         *_phase_table({**timings, "whole command": total}),

@@ -132,3 +132,16 @@ def not_checkable_claim(claim: Callable[..., Callable], *, id: str, reason: str,
 
 def fmt(x: float) -> str:
     return f"{x:.6g}"
+
+
+#: α of each random check the ledger's own evidence makes (a designed sample, an exact test).
+LEDGER_CHECK_ALPHA = 1e-6
+
+
+def ledger_check_design(power: float, delta: float) -> Design:
+    """The design of one random ledger check, counted in the report's list of budgets outside the suite's."""
+    from regstats import budget
+
+    budget.count_separate("ledger evidence checks", LEDGER_CHECK_ALPHA,
+                          "exact tests on designed samples inside claims' evidence (theory/claims)")
+    return Design(alpha=LEDGER_CHECK_ALPHA, power=power, delta=delta)

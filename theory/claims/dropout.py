@@ -7,13 +7,14 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from regstats import Design, binomial_sample_size, binomial_test
+from regstats import binomial_sample_size, binomial_test
 from theory.evidence import (
     by_convention,
     checked,
     convention_evidence,
     design_numbers,
     identity,
+    ledger_check_design,
     not_checkable_claim,
     refutable,
     sym_equal,
@@ -340,7 +341,7 @@ def _expected_sum(factor) -> Evidence:
 )
 def _mask_bernoulli(mask_fn) -> Evidence:
     p_drop = 0.3
-    design = Design(alpha=1e-6, power=0.99, delta=0.01)
+    design = ledger_check_design(power=0.99, delta=0.01)
     n = binomial_sample_size(1 - p_drop, design)
     rng = np.random.default_rng(31337)
     _, mask = _week6_dropout(np.ones(n), p_drop, rng.random(n), mask_fn)

@@ -8,8 +8,8 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from regstats import Design, variance_sample_size, variance_test
-from theory.evidence import checked, design_numbers, fmt, identity, sym_equal
+from regstats import variance_sample_size, variance_test
+from theory.evidence import checked, design_numbers, fmt, identity, ledger_check_design, sym_equal
 from theory.lectures import PRIMER, WEEK6
 from theory.ledger import Evidence, Source, Verdict, topic_claim
 
@@ -218,7 +218,7 @@ def _plugin(formula) -> Evidence:
 def _simulation(formula) -> Evidence:
     kk, v, c = 5, 1.0, 0.3
     target = float(formula(kk, v, c))
-    design = Design(alpha=1e-6, power=0.99, delta=0.1)
+    design = ledger_check_design(power=0.99, delta=0.1)
     n = variance_sample_size(design)
     rng = np.random.default_rng(1729)
     cov = c * np.ones((kk, kk)) + (v - c) * np.eye(kk)

@@ -8,8 +8,16 @@ import numpy as np
 import sympy as sp
 from scipy.stats import norm
 
-from regstats import Design, ks_sample_size, ks_test
-from theory.evidence import checked, convention_evidence, design_numbers, identity, not_checkable_claim, sym_equal
+from regstats import ks_sample_size, ks_test
+from theory.evidence import (
+    checked,
+    convention_evidence,
+    design_numbers,
+    identity,
+    ledger_check_design,
+    not_checkable_claim,
+    sym_equal,
+)
 from theory.lectures import MODULE2, NOTES004, WEEK6
 from theory.ledger import Evidence, Source, Verdict, topic_claim
 
@@ -48,7 +56,7 @@ def _bv(decomposition) -> Evidence:
     s = phi0 @ np.linalg.pinv(Phi)  # f̂(x0) = s·y
     bias = float(s @ _truth(xs) - _truth(x0))
     var = float(sigma**2 * s @ s)
-    design = Design(alpha=1e-6, power=0.99, delta=0.05)
+    design = ledger_check_design(power=0.99, delta=0.05)
     n = ks_sample_size(design)
     rng = np.random.default_rng(26)
     Y = _truth(xs)[None, :] + sigma * rng.normal(size=(n, xs.size))

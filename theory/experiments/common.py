@@ -25,6 +25,7 @@ from regstats import (
     binomial_power,
     binomial_sample_size,
     binomial_test,
+    budget,
     clopper_pearson_upper,
 )
 
@@ -166,6 +167,7 @@ def median_interval(differences: np.ndarray, alpha: float) -> tuple[float, float
 
 def paired_sign_test(differences: np.ndarray, alpha: float) -> PairedOutcome:
     """Exact sign test of H0: median paired difference = 0; positive differences support the claim."""
+    budget.count_separate("ledger experiments", alpha, "paired sign tests of the empirical claims (theory/experiments)")
     d = np.asarray(differences, dtype=np.float64).ravel()
     if not np.all(np.isfinite(d)):
         raise ValueError(f"paired_sign_test: differences must be finite, got {d[~np.isfinite(d)][:4]}")
