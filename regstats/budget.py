@@ -84,8 +84,13 @@ def declare_separate(name: str, alpha: float, decisions: int, why: str) -> None:
 
 def count_separate(name: str, alpha: float, why: str) -> None:
     """One more random decision of the family `name`, each at `alpha`, outside the suite's budget."""
-    decisions = _separate.get(name, {}).get("decisions", 0) + 1
-    declare_separate(name, alpha, decisions, why)
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"count_separate: alpha must be in (0, 1), got {alpha!r}")
+    family = _separate.setdefault(name, {"name": name, "alpha": 0.0, "decisions": 0, "bound": 0.0, "why": why})
+    # Decisions of one family may use different α (a split α/3, say): the union bound is their sum.
+    family["decisions"] += 1
+    family["alpha"] = max(family["alpha"], alpha)
+    family["bound"] = min(1.0, family["bound"] + alpha)
 
 
 def separate_budgets() -> list[dict]:

@@ -483,7 +483,7 @@ def _random_decisions() -> list[str]:
     checks = budget.checks_made()
     rows = [f"| conformance suite: random checks | {checks} | {budget.alpha():.1e} | "
             f"{checks * budget.alpha():.1e} (suite budget {budget.SUITE_BUDGET:.0e}) |"]
-    rows += [f"| {family['name']}: {family['why']} | {family['decisions']} | {family['alpha']:.0e} | "
+    rows += [f"| {family['name']}: {family['why']} | {family['decisions']} | ≤ {family['alpha']:.0e} | "
              f"{family['bound']:.1e} (stated separately) |" for family in budget.separate_budgets()]
     return ["## Random decisions", "",
             "A false decision (a correct target failed, a true claim refuted) has at most the probability on the "

@@ -399,3 +399,13 @@ def test_ks_critical_value_fixes_the_level_kstwo_isf_exceeds():
     n = stats.ks_sample_size(stats.Design(1e-10, 0.999, 0.1))
     assert 2 * special.smirnov(n, float(sps.kstwo.isf(1e-10, n))) > 1e-10
     assert stats.ks_level(n, 1e-10) <= 1e-10
+
+
+def test_a_separate_budget_family_bounds_a_false_decision_by_the_sum_of_its_alphas():
+    from regstats import budget
+
+    name = "test family: mixed α"
+    for alpha in (1e-3, 1e-3 / 3, 1e-3 / 3):
+        budget.count_separate(name, alpha, "a family whose conditions split α")
+    family = next(f for f in budget.separate_budgets() if f["name"] == name)
+    assert family["decisions"] == 3 and abs(family["bound"] - 1e-3 * 5 / 3) < 1e-15, family
