@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import re
 from collections import Counter, defaultdict
@@ -403,14 +404,72 @@ def experiments_markdown(size: str, out: Path, *, on_experiment=lambda name, ind
     return "\n".join(lines) + "\n"
 
 
-def ledger_markdown(run: SuiteRun) -> tuple[str, Counter]:
+def lecture_code_results(scratch: Path) -> dict[str, list[PropertyResult]]:
+    """The conformance suite on the code each lecture document itself contains, by document file name.
+
+    A document whose python blocks load as a target (the layer-class convention: the week-6 document's own
+    NumPy layers) is checked as `regverify check DOCUMENT` would, in a subprocess of its own; documents with
+    no runnable layers are left out.
+    """
+    import subprocess
+    import sys
+
+    from impls.protocol import OPERATIONS, TargetLoadError, load_target
+    from regverify.runner import family_files, read_reportlog
+    from theory import lectures
+
+    directory = lectures.lectures_dir()
+    found: dict[str, list[PropertyResult]] = {}
+    for document in sorted(directory.glob("*.txt")) if directory else []:
+        try:
+            target = load_target(str(document))
+        except TargetLoadError:
+            continue
+        families = sorted({op.family for name, op in OPERATIONS.items() if target.implements(name)})
+        if not families:
+            continue
+        log = scratch / f"lecture-{document.stem}.jsonl"
+        command = [sys.executable, "-m", "pytest", *map(str, family_files([*families, "every_operation"])),
+                   "--impl", str(document), "--conformance-only", "--device", "cpu", "-q", "-p", "no:cacheprovider",
+                   "--hypothesis-profile", "regverify-check", f"--report-log={log}"]
+        subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=scratch,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})
+        if log.exists():
+            found[document.name] = read_reportlog(log)
+    return found
+
+
+def _lecture_lines(lecture: dict[str, list[PropertyResult]]) -> dict[str, list[str]]:
+    """claim ID -> one line per lecture document whose own code a property resting on the claim judged."""
+    lines: dict[str, list[str]] = defaultdict(list)
+    for document, results in lecture.items():
+        by_claim: dict[str, Counter] = defaultdict(Counter)
+        failures: dict[str, list[str]] = defaultdict(list)
+        for r in results:
+            for claim in r.claims:
+                by_claim[claim][r.outcome] += 1
+                if r.outcome == "failed":
+                    failures[claim].append(f"`{r.property}` ({r.operation}): {_cell(r.message.splitlines()[0][:160])}"
+                                           if r.message else f"`{r.property}` ({r.operation})")
+        for claim, counts in by_claim.items():
+            shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+            detail = f" — first failure: {failures[claim][0]}" if failures[claim] else ""
+            lines[claim].append(f"the lecture's own code in `{document}` (`regverify check {document}`): "
+                                f"{shown}{detail}")
+    return lines
+
+
+def ledger_markdown(run: SuiteRun, lecture: dict[str, list[PropertyResult]] | None = None) -> tuple[str, Counter]:
     import theory
     from theory import render
 
     claims = theory.all_claims()
     evidences = theory.evaluate_all()
     verdicts = Counter(evidences[c.id].verdict.value for c in claims)
-    return render.ledger_markdown(claims, evidences, tests_by_claim(run)), verdicts
+    backing = tests_by_claim(run)
+    for claim, lines in _lecture_lines(lecture or {}).items():
+        backing[claim] = [*backing.get(claim, []), *lines]
+    return render.ledger_markdown(claims, evidences, backing), verdicts
 
 
 def documents_markdown() -> str:
@@ -519,7 +578,12 @@ def write_reports(
     experiments_text = experiments_markdown(experiments, out, on_experiment=on_experiment)
     timings["designed experiments"] = time.perf_counter() - started
     started = time.perf_counter()
-    ledger_text, verdicts = ledger_markdown(run)
+    lecture = lecture_code_results(out)
+    timings["lecture documents' own code"] = time.perf_counter() - started
+    started = time.perf_counter()
+    ledger_text, verdicts = ledger_markdown(run, lecture)
+    for document in lecture:  # the raw results stay beside results.jsonl, not as pages
+        (out / f"lecture-{Path(document).stem}.jsonl").unlink(missing_ok=True)
     timings["claim ledger"] = time.perf_counter() - started
     started = time.perf_counter()
     pages = {"experiments.md": experiments_text, "ledger.md": ledger_text, "documents.md": documents_markdown(),

@@ -147,7 +147,8 @@ def stand_ins(monkeypatch):
     monkeypatch.setattr(runner, "run_suite", run_suite)
     monkeypatch.setattr(report, "use_experiment_size", lambda size, figures: None)
     monkeypatch.setattr(report, "experiments_markdown", lambda size, out, **kw: "# Designed experiments\n")
-    monkeypatch.setattr(report, "ledger_markdown", lambda run: ("# Claim ledger\n", {}))
+    monkeypatch.setattr(report, "ledger_markdown", lambda run, lecture=None: ("# Claim ledger\n", {}))
+    monkeypatch.setattr(report, "lecture_code_results", lambda scratch: {})
     monkeypatch.setattr(report, "documents_markdown", lambda: "# Document by document\n")
     monkeypatch.setattr(report, "print_summary", lambda console, run, written: None)
     return runs
@@ -197,7 +198,7 @@ def test_a_crash_while_writing_is_one_line_and_loses_nothing(tmp_path, stand_ins
     _earlier_report(out)
     before = snapshot(out)
 
-    def broken(run):
+    def broken(run, lecture=None):
         raise ZeroDivisionError("injected")
 
     monkeypatch.setattr(report, "ledger_markdown", broken)

@@ -206,7 +206,8 @@ def written_report(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(report, "use_experiment_size", lambda size, figures: None)
     monkeypatch.setattr(report, "experiments_markdown", lambda size, out, **kw: "# Designed experiments\n")
     ledger = '<a id="DROPOUT.INVERTED.MEAN"></a>\n\n# Claim ledger\n\n## Dropout\n'
-    monkeypatch.setattr(report, "ledger_markdown", lambda run: (ledger, {"holds": 1}))
+    monkeypatch.setattr(report, "ledger_markdown", lambda run, lecture=None: (ledger, {"holds": 1}))
+    monkeypatch.setattr(report, "lecture_code_results", lambda scratch: {})
     monkeypatch.setattr(report, "documents_markdown", lambda: "# Document by document\n\n[ledger](ledger.md#dropout)\n")
     run = SuiteRun(1, [result("passed"), result("failed", message="boom"), result("finding", message="documented"),
                        result("passed", op="layer_norm", family="normalization", target="numpy")],
@@ -315,3 +316,20 @@ def test_a_matrix_with_many_targets_is_split_into_tables_narrow_enough_for_one_s
     matrix = report.family_markdown(run, "dropout").split("## Failures")[0]
     headers = [line for line in matrix.splitlines() if line.startswith("| operation |")]
     assert [line.count("·") for line in headers] == [report.MAX_MATRIX_COLUMNS, 7 - report.MAX_MATRIX_COLUMNS]
+
+
+def test_the_lecture_documents_own_code_is_shown_beside_the_claims_its_properties_rest_on():
+    from regverify.runner import PropertyResult
+
+    def result(prop: str, outcome: str, claims: list[str], message: str = "") -> PropertyResult:
+        return PropertyResult(nodeid=f"t.py::{prop}", outcome=outcome, property=prop, module="test_dropout",
+                              target="lecture", operation="dropout", device="cpu", dtype="float64", claims=claims,
+                              message=message, duration=0.0)
+
+    lines = report._lecture_lines({"week6.txt": [
+        result("test_a", "passed", ["C.ONE"]),
+        result("test_b", "failed", ["C.ONE", "C.TWO"], "TypeError: mask is None\nmore"),
+    ]})
+    assert set(lines) == {"C.ONE", "C.TWO"}, lines
+    assert "1 failed, 1 passed" in lines["C.ONE"][0] and "`test_b` (dropout): TypeError: mask is None" in lines["C.ONE"][0]
+    assert "`regverify check week6.txt`" in lines["C.TWO"][0] and "more" not in lines["C.TWO"][0]
