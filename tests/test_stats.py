@@ -168,12 +168,6 @@ def test_suite_budget_splits_evenly_over_the_allocation():
     assert stats.alpha_per_check(10.0) == pytest.approx(stats.alpha_per_check() / 10)
 
 
-def test_allocation_is_the_counted_checks_with_the_stated_margin():
-    # The allocation comes from a counted run, not a round guess: α per check is as large as the union bound allows.
-    assert stats.RANDOM_CHECK_ALLOCATION == math.ceil(stats.ALLOCATION_MARGIN * stats.COUNTED_RANDOM_CHECKS)
-    assert 1.0 < stats.ALLOCATION_MARGIN <= 2.0
-
-
 def test_ledger_budget_is_split_over_its_decisions_and_stated_separately():
     assert budget.ledger_alpha(4) * 4 == pytest.approx(budget.LEDGER_FALSE_VERDICT_BUDGET)
     budget.declare_separate("toolkit self-test family", 1e-6, 3, "an example family")

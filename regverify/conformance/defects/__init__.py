@@ -24,6 +24,14 @@ from dataclasses import dataclass
 KINDS = ("slip", "edge", "combination", "layout", "distribution", "termination", "optional", "silent_acceptance")
 
 
+def own_keep_mask(x, p: float, generator):
+    """A Bernoulli(1 - p) keep mask drawn by a defect itself, not through a reference's private helper, so the
+    defect fails for its own mistake only when the references change."""
+    import torch
+
+    return torch.rand(x.shape, generator=generator, device=x.device, dtype=torch.float32) >= p
+
+
 @dataclass(frozen=True)
 class Symptom:
     """One failure that shows a defect: `property` (a test function's name) fails on the defect's operation

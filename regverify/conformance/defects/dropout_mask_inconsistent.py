@@ -5,17 +5,14 @@ from __future__ import annotations
 import torch
 
 from impls.torch_ref import dropout as reference
+from regverify.conformance.defects import own_keep_mask
 
 BACKEND = "torch"
 
-
-def _own_keep_mask(x: torch.Tensor, p: float, generator: torch.Generator | None) -> torch.Tensor:
-    # Drawn here, not through the reference's private helper: the defect must fail for its own mistake only.
-    return torch.rand(x.shape, generator=generator, device=x.device, dtype=torch.float32) >= p
 
 
 def dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True, generator: torch.Generator | None = None):
     out, mask = reference(x, p, training=training, generator=generator)
     if training and 0.0 < p:
-        mask = _own_keep_mask(x, p, generator)  # the mistake: the mask is redrawn for the caller
+        mask = own_keep_mask(x, p, generator)  # the mistake: the mask is redrawn for the caller
     return out, mask

@@ -6,13 +6,10 @@ import torch
 
 from impls.torch_ref.dropout import _check_input
 from impls.validation import check_bool, check_probability
+from regverify.conformance.defects import own_keep_mask
 
 BACKEND = "torch"
 
-
-def _own_keep_mask(x: torch.Tensor, p: float, generator: torch.Generator | None) -> torch.Tensor:
-    # Drawn here, not through the reference's private helper: the defect must fail for its own mistake only.
-    return torch.rand(x.shape, generator=generator, device=x.device, dtype=torch.float32) >= p
 
 
 def dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True, generator: torch.Generator | None = None):
@@ -21,6 +18,6 @@ def dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True, generator
     training = check_bool("dropout", "training", training)
     if not training or p == 0.0:
         return x, torch.ones(x.shape, dtype=torch.bool, device=x.device)
-    mask = _own_keep_mask(x, p, generator)
+    mask = own_keep_mask(x, p, generator)
     keep = torch.tensor(1.0 - p, dtype=x.dtype, device=x.device)
     return x * mask.to(x.dtype) / keep, mask  # the mistake: no special case for p = 1 (1 - p = 0)
