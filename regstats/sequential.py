@@ -314,24 +314,38 @@ def binomial_operating_characteristic(seq: SequentialDesign, p: float) -> Operat
     once less than UNDECIDED_FLOOR is undecided; `truncated` bounds what that leaves out (the expected
     draws count the undecided rest at the cap).
     """
-    block, looks = seq.block, seq.looks
-    start, mass = 0, np.ones(1)  # probabilities of the counts start, start + 1, ... still undecided
-    reject = expected = cap_probability = truncated = 0.0
-    for j in range(1, looks + 1):
-        size = seq.first_block if j == 1 else block
-        n = seq.first_block + (j - 1) * block
+
+    def advance(size: int, n: int, mass: np.ndarray, start: int):
         offset, pmf = _block_law(size, p)
-        arriving = float(mass.sum())
-        truncated += arriving * (size + 1 - pmf.size) * PMF_FLOOR  # the dropped outcomes, each < PMF_FLOOR
+        dropped = float(mass.sum()) * (size + 1 - pmf.size) * PMF_FLOOR  # the dropped outcomes, each < PMF_FLOOR
         mass, start = np.convolve(mass, pmf), start + offset
         counts = start + np.arange(mass.size)
-        log_mixture = binomial_log_mixture(counts, n, seq.null, seq.alternatives)
-        rejected = log_mixture >= seq.log_reject
-        reject += float(mass[rejected].sum())
+        rejected = binomial_log_mixture(counts, n, seq.null, seq.alternatives) >= seq.log_reject
         undecided = ~rejected & (binomial_log_max_ratio(counts, n, seq.null, seq.alternatives) > seq.log_accept)
+        return mass, start, rejected, undecided, dropped
+
+    return OperatingCharacteristic(p, *_through_the_looks(seq, advance))
+
+
+def _through_the_looks(seq: SequentialDesign, advance) -> tuple[float, float, float, int, float]:
+    """The dynamic programme both operating characteristics share. `mass` holds the probabilities of the
+    statistic's grid values start, start + 1, ... still undecided. At each look (a block of `size` draws, n
+    so far) advance(size, n, mass, start) propagates them one block and classifies every value by the rule:
+    it returns (mass, start, rejected, undecided, dropped), dropped the probability it left out. Returns
+    (reject probability, expected draws, cap probability, looks computed, truncated); what is still undecided
+    below UNDECIDED_FLOOR is counted as truncated and, in the expected draws, at the cap."""
+    start, mass = 0, np.ones(1)
+    reject = expected = cap_probability = truncated = 0.0
+    for j in range(1, seq.looks + 1):
+        size = seq.first_block if j == 1 else seq.block
+        n = seq.first_block + (j - 1) * seq.block
+        arriving = float(mass.sum())
+        mass, start, rejected, undecided, dropped = advance(size, n, mass, start)
+        truncated += dropped
+        reject += float(mass[rejected].sum())
         mass = np.where(undecided, mass, 0.0)
         continuing = float(mass.sum())
-        if j == looks:
+        if j == seq.looks:
             expected += n * arriving
             cap_probability = continuing
             break
@@ -340,9 +354,11 @@ def binomial_operating_characteristic(seq: SequentialDesign, p: float) -> Operat
             truncated += continuing
             expected += seq.cap * continuing
             break
-        alive = np.flatnonzero(undecided)
+        alive = np.flatnonzero(undecided & (mass > 0))
+        if alive.size == 0:
+            break
         mass, start = mass[alive[0]: alive[-1] + 1], start + int(alive[0])
-    return OperatingCharacteristic(p, reject, expected, cap_probability, j, truncated)
+    return reject, expected, cap_probability, j, truncated
 
 
 
@@ -454,34 +470,17 @@ def variance_operating_characteristic(seq: SequentialDesign, ratio: float, *, ce
         return k_low, np.diff(sps.chi2.cdf(edges / ratio, dof_block))
 
     laws = {seq.first_block: increment_law(seq.first_block - 1), block: increment_law(block - 1)}
-    start, mass = 0, np.ones(1)
-    reject = expected = cap_probability = 0.0
-    for j in range(1, looks + 1):
-        size = seq.first_block if j == 1 else block
-        n = seq.first_block + (j - 1) * block
+
+    def advance(size: int, n: int, mass: np.ndarray, start: int):
         dof = _variance_dof(n, block, seq.first_block)
         k_low, kernel = laws[size]
-        arriving = float(mass.sum())
         mass, start = np.maximum(signal.fftconvolve(mass, kernel), 0.0), start + k_low
         statistic = (start + np.arange(mass.size)) * cell
         rejected = variance_log_mixture(statistic, dof, seq.alternatives) >= seq.log_reject
-        reject += float(mass[rejected].sum())
         undecided = ~rejected & (variance_log_max_ratio(statistic, dof, seq.alternatives) > seq.log_accept)
-        mass = np.where(undecided, mass, 0.0)
-        continuing = float(mass.sum())
-        if j == looks:
-            expected += n * arriving
-            cap_probability = continuing
-            break
-        expected += n * (arriving - continuing)
-        if continuing < UNDECIDED_FLOOR:
-            expected += seq.cap * continuing
-            break
-        alive = np.flatnonzero(undecided & (mass > 0))
-        if alive.size == 0:
-            break
-        mass, start = mass[alive[0]: alive[-1] + 1], start + int(alive[0])
-    return OperatingCharacteristic(ratio, reject, expected, cap_probability, j, 0.0)
+        return mass, start, rejected, undecided, 0.0  # this DP's error is the grid's (above), not a dropped mass
+
+    return OperatingCharacteristic(ratio, *_through_the_looks(seq, advance))
 
 
 # ---------------------------------------------------------------- the sequential optimum (information bounds)

@@ -176,6 +176,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     out = Path(args.out)
+    targets = report.report_targets(args.impl, libraries=not args.no_libraries)
     console.print(_where(out), markup=False, highlight=False, soft_wrap=True)
     if args.claims:  # a lecturer's own notes: the ledger pages only (their claims are not about the targets)
         from theory import render
@@ -189,7 +190,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         with atomic.atomic_directory(out, what="report", owned=report.REPORT_FILES) as staging:
             run = _run_with_progress(
-                "conformance suite", log_path=staging / "results.jsonl", impls=args.impl or [], devices=args.device,
+                "conformance suite", log_path=staging / "results.jsonl", impls=targets, devices=args.device,
                 profile=args.profile, workers=args.workers, case_timeout=args.case_timeout,
                 families=runner.family_files(families),
             )
@@ -203,7 +204,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                                     description=f"designed experiments ({name})" if name else "claim ledger")
 
                 written = report.write_reports(
-                    staging, run, profile=args.profile, impls=args.impl or [], experiments=args.experiments,
+                    staging, run, profile=args.profile, impls=targets, experiments=args.experiments,
                     timings={"conformance suite": run.wall_seconds}, command_started=started,
                     on_experiment=on_experiment, only=families)
     except atomic.OutputNotReplaced as error:
@@ -382,23 +383,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser, default_out: str | None) -> None:
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    def out_option(p: argparse.ArgumentParser, default_out: str | None = None) -> None:
         shown = default_out or "reports/ when run inside the regverify checkout, else ./regverify-reports"
         p.add_argument("--out", default=default_out, help=f"output folder (default: {shown})")
+
+    def common(p: argparse.ArgumentParser, default_out: str | None) -> None:
+        out_option(p, default_out)
         p.add_argument("--device", default=None, help="comma-separated devices, e.g. cpu,cuda (default: all)")
         p.add_argument("--profile", default=None, choices=PROFILE_CHOICES,
                        help="Hypothesis profile (ci = regverify-ci, ...; default: ci when CI=true, else dev)")
         p.add_argument("-n", "--workers", default=None, help="pytest-xdist workers, e.g. auto (default: serial)")
 
-    report = sub.add_parser("report", help="run ledger + suite, write markdown reports",
-                            description=REPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    report = command("report", "run ledger + suite, write markdown reports", REPORT_HELP)
     common(report, None)
     report.add_argument("--only", default=None, metavar="FAMILY[,FAMILY]",
                         help="only these families of the conformance suite (default: all), e.g. dropout,noise")
     report.add_argument("--case-timeout", type=_positive_seconds, default=DEFAULT_CASE_TIMEOUT, metavar="SECONDS",
                         help=f"a test case running longer fails as timed out (default {DEFAULT_CASE_TIMEOUT:g} s)")
     report.add_argument("--impl", action="append", metavar="MODULE",
-                        help="target(s) to check (default: numpy, torch, torch-native)")
+                        help="target(s) to check (default: numpy, torch, torch-native and every library target "
+                        "installed: keras, kornia, torchvision, timm)")
+    report.add_argument("--no-libraries", action="store_true",
+                        help="check only the built-in targets, not the installed libraries")
     report.add_argument("--experiments", default="full", choices=["full", "small"],
                         help="size of the designed experiments behind the empirical claims (full: decisive, ~minutes; "
                         "small: a smoke test)")
@@ -409,14 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     from regverify import check as check_command
 
-    check = sub.add_parser("check", help="check one file or module, as written, verdict per tier",
-                           description=check_command.HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check = command("check", "check one file or module, as written, verdict per tier", check_command.HELP)
     check_command.add_arguments(check)
     common(check, "regverify-check")
     check.set_defaults(func=cmd_check)
 
-    claims = sub.add_parser("claims", help="show the claim ledger",
-                            description=CLAIMS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    claims = command("claims", "show the claim ledger", CLAIMS_HELP)
     claims.add_argument("id", nargs="?", help="a claim ID, e.g. ENSEMBLE.MSE.CORRELATED")
     claims.add_argument("--experiments", default="small", choices=["full", "small"],
                         help="size of the experiments behind empirical claims (default small: seconds)")
@@ -427,33 +435,28 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--lectures", default=None, metavar="DIR", help="folder with the documents the claims cite")
     claims.set_defaults(func=cmd_claims)
 
-    mutants = sub.add_parser(
-        "mutants", help="run the suite against the defect catalogue: every defect must be caught",
-        description="Run the conformance suite against each catalogued defective implementation (tests/defects/)"
+    mutants = command(
+        "mutants", "run the suite against the defect catalogue: every defect must be caught",
+        "Run the conformance suite against each catalogued defective implementation (regverify/conformance/defects/)"
         " and report which property caught it. Exits 1 if a defect survives.\n\nexample:\n"
-        "  regverify mutants --family dropout\n  regverify mutants --quick",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "  regverify mutants --family dropout\n  regverify mutants --quick")
     mutants.add_argument("--defect", action="append", metavar="MODULE", help="one defect module (repeatable)")
     mutants.add_argument("--family", action="append", metavar="F", help="only this family's defects (repeatable)")
     mutants.add_argument("--quick", action="store_true", help="float64 only")
     mutants.add_argument("--profile", default="selftest", choices=["selftest", "ci", "dev", "thorough", "scheduled"])
     mutants.add_argument("-n", "--workers", default=None, help="pytest-xdist workers")
-    mutants.add_argument("--out", default=None, help="output folder (default: reports/ in the checkout, else "
-                         "./regverify-reports)")
+    out_option(mutants)
     mutants.set_defaults(func=cmd_mutants)
 
-    audit = sub.add_parser(
-        "audit", help="flake audit: the random properties with N fresh seeds on the correct built-in targets",
-        description="Run every random property with N fresh Hypothesis seeds on the built-in targets and report "
-        "failures with a Clopper-Pearson bound next to the designed false-failure rate.\n\nexample:\n"
-        "  regverify audit --seeds 3",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    audit = command(
+        "audit", "flake audit: the random properties with N fresh seeds on the correct built-in targets",
+        "Run every random property with N fresh Hypothesis seeds on the built-in targets and report failures with "
+        "a Clopper-Pearson bound next to the designed false-failure rate.\n\nexample:\n  regverify audit --seeds 3")
     audit.add_argument("--seeds", type=int, default=3, help="number of fresh seeds (suite runs)")
     audit.add_argument("--first-seed", type=int, default=1)
     audit.add_argument("--impl", action="append", metavar="MODULE")
     audit.add_argument("--device", default="cpu")
-    audit.add_argument("--out", default=None, help="output folder (default: reports/ in the checkout, else "
-                       "./regverify-reports)")
+    out_option(audit)
     audit.set_defaults(func=cmd_audit)
 
     sub.add_parser("bench", help="benchmarks: suite time, statistical efficiency, speed vs PyTorch "

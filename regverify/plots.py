@@ -52,6 +52,16 @@ def _save(fig: Any, out_dir: Path, filename: str) -> Path:
     return path
 
 
+def _finish(fig: Any, ax: Any, out_dir: Path, filename: str, *, xlabel: str, ylabel: str, title: str) -> Path:
+    """The one-panel figures' common ending: axis labels, the wrapped title, legend and grid; then saved."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(_wrapped(title), fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, out_dir, filename)
+
+
 def plot_training_curves(out_dir: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]], *,
                          title: str, filename: str = "training_curves.png", mark_step: int | None = None,
                          ylabel: str = "MSE (mean over seeds)") -> Path:
@@ -64,13 +74,8 @@ def plot_training_curves(out_dir: Path, curves: Mapping[str, tuple[np.ndarray, n
         ax.plot(steps, train, color=color, lw=1.5, ls="--", label=f"{label}: training")
     if mark_step is not None:
         ax.axvline(mark_step, color="gray", ls=":", label=f"early stop (median step {mark_step})")
-    ax.set_xlabel("training step")
-    ax.set_ylabel(ylabel)
     ax.set_yscale("log")
-    ax.set_title(_wrapped(title), fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    return _save(fig, out_dir, filename)
+    return _finish(fig, ax, out_dir, filename, xlabel="training step", ylabel=ylabel, title=title)
 
 
 def plot_bias_variance(out_dir: Path, by_degree: Sequence[Any], by_lambda: Sequence[Any], *,
@@ -118,12 +123,8 @@ def plot_ensemble(out_dir: Path, ks: Sequence[int], observed: Sequence[float], o
     err = np.vstack([obs - np.asarray(observed_low), np.asarray(observed_high) - obs])
     ax.errorbar(ks, obs, yerr=err, fmt="o", color="C3", capsize=3, label="observed MSE of the average (pool B)")
     ax.plot(ks, predicted, "k+", ms=10)
-    ax.set_xlabel("ensemble size k")
-    ax.set_ylabel("MSE against the noiseless target")
-    ax.set_title(_wrapped(title or f"MSE of the average of k independently seeded nets (V = {v:.3g}, C = {c:.3g})"), fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    return _save(fig, out_dir, filename)
+    return _finish(fig, ax, out_dir, filename, xlabel="ensemble size k", ylabel="MSE against the noiseless target",
+                   title=title or f"MSE of the average of k independently seeded nets (V = {v:.3g}, C = {c:.3g})")
 
 
 def plot_weight_histograms(out_dir: Path, weights: Mapping[str, np.ndarray], *,
@@ -144,12 +145,8 @@ def plot_weight_histograms(out_dir: Path, weights: Mapping[str, np.ndarray], *,
         ax.bar(zero_at + 0.25 * index, zeros, width=0.25, color=f"C{index}", alpha=0.7)
     ax.axvline(zero_at + 0.6, color="gray", ls=":")
     ax.text(zero_at, ax.get_ylim()[1] * 0.95, "w = 0", fontsize=8, va="top")
-    ax.set_xlabel("log10 |w| (first-layer weights, all seeds)")
-    ax.set_ylabel("count")
-    ax.set_title(_wrapped(title or "First-layer weight magnitudes per penalty"), fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    return _save(fig, out_dir, filename)
+    return _finish(fig, ax, out_dir, filename, xlabel="log10 |w| (first-layer weights, all seeds)", ylabel="count",
+                   title=title or "First-layer weight magnitudes per penalty")
 
 
 def plot_early_stopping_vs_l2(out_dir: Path, *, trajectory_norm: np.ndarray, trajectory_val: np.ndarray,
@@ -165,11 +162,8 @@ def plot_early_stopping_vs_l2(out_dir: Path, *, trajectory_norm: np.ndarray, tra
     ax.plot(l2_norm, l2_val, "o--", color="C2", label="L2 path (trained to the end, over λ)")
     for norm, val, lam in zip(l2_norm, l2_val, lambdas, strict=False):
         ax.annotate(f"λ={lam:g}", (norm, val), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlabel("weight norm ‖w‖₂ (mean over seeds)")
-    ax.set_ylabel("validation MSE (mean over seeds)")
     ax.set_yscale("log")
-    ax.set_title(_wrapped(title or "Validation MSE against weight norm: training path vs L2 path"), fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    return _save(fig, out_dir, filename)
+    return _finish(fig, ax, out_dir, filename, xlabel="weight norm ‖w‖₂ (mean over seeds)",
+                   ylabel="validation MSE (mean over seeds)",
+                   title=title or "Validation MSE against weight norm: training path vs L2 path")
 

@@ -494,6 +494,38 @@ def _outcome_table(run: SuiteRun) -> list[str]:
     return lines
 
 
+def report_targets(named: list[str] | None, *, libraries: bool = True) -> list[str]:
+    """What a report checks: the targets named; else the built-in ones and every library target installed here."""
+    from impls.protocol.target import DEFAULT_TARGETS, library_targets
+
+    if named:
+        return list(named)
+    return [*DEFAULT_TARGETS, *(name for name, absent in library_targets().items() if libraries and absent is None)]
+
+
+def _library_table(run: SuiteRun) -> list[str]:
+    """One row per library target: version, cells by outcome, and the serial time its cells took in this run."""
+    import importlib.metadata
+
+    from impls.protocol.target import LIBRARY_TARGETS, library_targets
+
+    lines = ["| library | version | passed | failed | findings | time its cells took |", "|---|---|---|---|---|---|"]
+    for name, absent in library_targets().items():
+        cells = [r for r in run.results if r.target == name]
+        if absent is not None or not cells:
+            lines.append(f"| {name} | — | not run: {_cell(absent or 'not asked for (--no-libraries or --impl)')} "
+                         "| | | |")
+            continue
+        try:
+            version = importlib.metadata.version(LIBRARY_TARGETS[name][0])
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+        outcomes = Counter(r.outcome for r in cells)
+        lines.append(f"| {name} | {version} | {outcomes['passed']} | {outcomes['failed']} | {outcomes['finding']} "
+                     f"| {sum(r.duration for r in cells):.1f} s |")
+    return lines
+
+
 def _default_profile() -> str:
     import os
 
@@ -634,6 +666,13 @@ def write_reports(
         "",
         *_outcome_table(run),
         "",
+        "### Libraries",
+        "",
+        "Each installed library is a target of its own (its adapters in impls/); its findings are on the family "
+        "pages. The time is the sum of its cells' durations: what it adds to this command, run serially.",
+        "",
+        *_library_table(run),
+        "",
         *_random_decisions(),
         "## Time",
         "",
@@ -644,7 +683,7 @@ def write_reports(
         "| what | value |",
         "|---|---|",
         *[f"| {k} | {_cell(v)} |" for k, v in env.items()],
-        f"| targets | {', '.join(impls) if impls else 'numpy, torch, torch-native (built-in)'} |",
+        f"| targets | {', '.join(impls or report_targets(None))} |",
         f"| Hypothesis profile | {profile or _default_profile()} (regverify-ci is derandomized: the same examples every run) |",
         "",
         "## Files this run wrote",

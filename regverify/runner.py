@@ -189,9 +189,12 @@ def read_reportlog(path: Path) -> list[PropertyResult]:
                 failures = dict(record.get("user_properties") or {}).get("failures")
                 if failures and not entry.get("failure_types"):
                     entry["failure_types"] = tuple(f.get("type", "") for f in json.loads(failures))
-            elif record.get("wasxfail") is not None and entry["outcome"] != "failed":
+            elif record.get("wasxfail") is not None and record["outcome"] == "skipped" and entry["outcome"] != "failed":
                 entry["outcome"] = "finding"
                 entry["message"] = record["wasxfail"] or _message(record.get("longrepr"))
+            elif record.get("wasxfail") is not None and entry["outcome"] != "failed":
+                # A finding declared for this cell that did not show here (a non-strict XPASS): the cell passed.
+                entry["message"] = f"passed: the declared finding did not show in this cell ({record['wasxfail']})"
             elif record["outcome"] == "skipped" and entry["outcome"] != "failed":
                 entry["outcome"] = "skipped"
                 entry["message"] = _message(record.get("longrepr"))

@@ -332,7 +332,9 @@ def test_targets_that_raise_hang_or_return_the_wrong_type_are_reported_with_cont
     assert hung.startswith("timed out: this test case ran longer than 30 s") and "hanging.py:" in hung
 
 
-def _signal_a_hung_report(name: str, signum: int) -> tuple[int, str, Path]:
+def _signal_a_hung_report(name: str, signum: int, exit_code: int, said: str) -> tuple[str, Path]:
+    """Sends `signum` to a real report run inside its hanging case: it must exit with `exit_code`, say `said`
+    (white space folded) without a traceback, and leave the earlier report as it was. Returns (stderr, reports)."""
     run = started(name)
     staging_log = None
     deadline = time.monotonic() + 300
@@ -342,28 +344,25 @@ def _signal_a_hung_report(name: str, signum: int) -> tuple[int, str, Path]:
     assert staging_log is not None, (run.scratch / "stderr").read_text()
     time.sleep(1.0)  # inside the hanging case by now (or still collecting: either way it must stop cleanly)
     run.process.send_signal(signum)
-    code = run.process.wait(timeout=120)
-    return code, (run.scratch / "stderr").read_text(), run.reports
+    code, err = run.process.wait(timeout=120), (run.scratch / "stderr").read_text()
+    assert code == exit_code, err
+    assert snapshot(run.reports) == {file: text.encode() for file, text in EARLIER_REPORT.items()}
+    assert said in " ".join(err.split())
+    assert "Traceback" not in err
+    return err, run.reports
 
 
 @pytest.mark.end_to_end("report_sigint")
 def test_ctrl_c_during_a_real_report_exits_130_and_keeps_the_earlier_report():
-    code, err, reports = _signal_a_hung_report("report_sigint", signal.SIGINT)
-    assert code == 130, err
-    assert snapshot(reports) == {name: text.encode() for name, text in EARLIER_REPORT.items()}
-    assert "interrupted (Ctrl-C): the report was not written" in " ".join(err.split())
+    err, reports = _signal_a_hung_report("report_sigint", signal.SIGINT, 130,
+                                         "interrupted (Ctrl-C): the report was not written")
     partial = reports.with_name("reports.partial")
     assert (partial / "results.jsonl").is_file() and f"partial result kept in {partial}" in " ".join(err.split())
-    assert "Traceback" not in err
 
 
 @pytest.mark.end_to_end("report_sigterm")
 def test_sigterm_during_a_real_report_exits_143_and_keeps_the_earlier_report():
-    code, err, reports = _signal_a_hung_report("report_sigterm", signal.SIGTERM)
-    assert code == 143, err
-    assert snapshot(reports) == {name: text.encode() for name, text in EARLIER_REPORT.items()}
-    assert "terminated (SIGTERM): the report was not written" in " ".join(err.split())
-    assert "Traceback" not in err
+    _signal_a_hung_report("report_sigterm", signal.SIGTERM, 143, "terminated (SIGTERM): the report was not written")
 
 
 def test_the_cells_not_generated_reach_the_report_as_data():

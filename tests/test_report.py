@@ -175,6 +175,21 @@ def test_reportlog_records_fold_into_one_result_per_test(tmp_path):
     assert results["t::b"].outcome == "not-implemented"
 
 
+def test_a_declared_finding_that_does_not_show_in_a_cell_is_a_pass_and_one_that_shows_is_a_finding(tmp_path):
+    log = tmp_path / "log.jsonl"
+    records = [  # pytest-reportlog: an XFAIL is "skipped" with wasxfail, a non-strict XPASS "passed" with wasxfail
+        {"$report_type": "TestReport", "nodeid": "t::shows", "when": "call", "outcome": "skipped",
+         "wasxfail": "FINDING: keras: reads K from the last axis", "user_properties": []},
+        {"$report_type": "TestReport", "nodeid": "t::hidden", "when": "call", "outcome": "passed",
+         "wasxfail": "FINDING: keras: reads K from the last axis", "user_properties": []},
+    ]
+    log.write_text("\n".join(json.dumps(r) for r in records))
+    results = {r.nodeid: r for r in read_reportlog(log)}
+    assert results["t::shows"].outcome == "finding"
+    assert results["t::hidden"].outcome == "passed", "an XPASS is not evidence of the deviation"
+    assert "did not show in this cell" in results["t::hidden"].message
+
+
 def test_an_exception_in_the_users_code_is_shown_with_its_location_parameters_and_replay(tmp_path):
     log = tmp_path / "log.jsonl"
     crash = ("ValueError: bad shape\nFailing test case: test_x(\n    target=Target('mine', backend='torch'),\n"
@@ -234,6 +249,23 @@ def test_the_index_says_what_the_run_could_not_check_lists_every_file_and_the_wh
             assert path.relative_to(written_report).as_posix() in listed
     assert "| conformance suite | 1.5 |" in index and "| whole command |" in index
     assert "Families not run" not in index, "every family ran"
+
+
+def test_the_index_has_a_row_per_library_with_its_cells_and_time_or_why_it_did_not_run(tmp_path, monkeypatch):
+    import impls.protocol.target as target_module
+
+    monkeypatch.setattr(target_module, "library_targets", lambda: {
+        "keras": None, "kornia": None, "torchvision": "not installed: torchvision (pip install …)", "timm": None})
+    run = SuiteRun(1, [result("passed", target="keras"), result("finding", target="keras"),
+                       result("failed", target="kornia")])
+    table = "\n".join(report._library_table(run))
+    assert "| keras |" in table and "| 1 | 0 | 1 | 0.2 s |" in table
+    assert "| 0 | 1 | 0 | 0.1 s |" in table.split("| kornia |")[1].splitlines()[0]
+    assert "not run: not installed: torchvision" in table
+    assert "not run: not asked for" in table.split("| timm |")[1], "installed but not in this run"
+    assert report.report_targets(None) == ["numpy", "torch", "torch-native", "keras", "kornia", "timm"]
+    assert report.report_targets(None, libraries=False) == ["numpy", "torch", "torch-native"]
+    assert report.report_targets(["mine"]) == ["mine"]
 
 
 def test_a_report_of_some_families_names_those_it_left_out(written_report):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sympy as sp
 
 from regstats import Design
@@ -114,20 +112,6 @@ def design_numbers(design: Design, n: int) -> dict[str, float | int]:
 
 def not_checkable(reason: str, summary: str | None = None) -> Evidence:
     return Evidence(Verdict.NOT_CHECKABLE, "none", summary or reason, f"Not checkable: {reason}", {"reason": reason})
-
-
-def not_checkable_claim(claim: Callable[..., Callable], *, id: str, reason: str,  # noqa: A002 - the ledger's field
-                        formal: str = "—", convention: str = "—", **entry) -> None:
-    """Register, with a topic's `claim` decorator, a claim nothing here can decide: its evidence gives `reason`.
-
-    `formal` and `convention` default to "—" (a statement of practice or of an empirical kind has neither).
-    """
-
-    def evidence() -> Evidence:
-        return not_checkable(reason)
-
-    evidence.__qualname__ = f"not_checkable_claim[{id}]"
-    claim(id=id, formal=formal, convention=convention, **entry)(evidence)
 
 
 def fmt(x: float) -> str:

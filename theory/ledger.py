@@ -1,8 +1,13 @@
 """The claim ledger: every falsifiable claim of the lecture documents, with computed evidence.
 
-Entries are registered by the topic modules in theory/claims/ with the :func:`claim` decorator,
-which puts the claim's data next to the function that computes its evidence. The verdict is
-whatever that function computes; no verdict is ever written down beside a claim.
+A claim is two things: its record (sources with the quoted spans, statement, formal, convention, related,
+origin; for a claim nothing can decide, the reason) and, unless it is not-checkable, the function that
+computes its evidence. The records of a claims module `theory/claims/<topic>.py` are data, in the file
+beside it, `<topic>.toml`, one table per claim id in definition order; the module keeps the evidence
+functions, each registered by the :func:`claim` decorator with the claim's id (and its subject). A module
+may also give a record's fields in Python, as keyword arguments of :func:`claim` (a lecturer's module can
+be written all in Python); a field given in both places must agree. The verdict is whatever the evidence
+function computes; no verdict is ever written down beside a claim.
 """
 
 from __future__ import annotations
@@ -10,9 +15,12 @@ from __future__ import annotations
 import enum
 import functools
 import importlib
-import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from theory.claim_records import ID_PATTERN, ClaimsData, data_file, read_claims_data, resolve_document
 
 #: Environment variable holding the experiment size ("small" or "full") the empirical claims are decided at.
 SIZE_VARIABLE = "REGVERIFY_EXPERIMENT_SIZE"
@@ -29,7 +37,6 @@ def experiment_size() -> str:
     return size
 
 
-ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)+$")
 METHODS = ("symbolic", "exact", "experiment", "none")
 
 #: Topic modules in the order their claims are listed.
@@ -160,67 +167,172 @@ _BY_FUNCTION: dict[Callable[..., Evidence], Claim] = {}
 _LEFT_OUT: list[LeftOut] = []
 
 
+#: Parsed data files by claims module name, and the (module, id) pairs already in the registry.
+_DATA: dict[str, ClaimsData] = {}
+_PLACED: set[tuple[str, str]] = set()
+_COMPLETED: set[str] = set()
+
+
+def _data(module_name: str) -> ClaimsData:
+    if module_name not in _DATA:
+        _DATA[module_name] = read_claims_data(data_file(module_name))
+    return _DATA[module_name]
+
+
+def _record_fields(claim_id: str, record: dict, data: ClaimsData, module_name: str) -> dict:
+    """A record's fields as :class:`Claim` takes them (documents resolved, sources as Source)."""
+    where = f"claim {claim_id} in {data.path}"
+    fields = {name: value for name, value in record.items() if name not in ("sources", "reason")}
+    if "sources" in record:
+        fields["sources"] = [Source(resolve_document(s["document"], module_name, where), s["section"], s.get("quote", ""))
+                             for s in record["sources"]]
+    if "topic" not in fields and data.topic is not None:
+        fields["topic"] = data.topic
+    return fields
+
+
+def _add(entry: Claim, module_name: str) -> None:
+    if entry.id in _REGISTRY:
+        raise ValueError(f"duplicate claim id {entry.id!r}")
+    if not ID_PATTERN.match(entry.id):
+        raise ValueError(f"claim id {entry.id!r} is not UPPER.DOTTED")
+    if entry.origin not in ORIGINS:
+        raise ValueError(f"claim {entry.id}: origin must be one of {ORIGINS}, got {entry.origin!r}")
+    if entry.corrected is not None and entry.subject is None:
+        raise ValueError(f"claim {entry.id}: `corrected` needs a `subject` to correct")
+    _REGISTRY[entry.id] = entry
+    _BY_FUNCTION[entry.evidence_fn] = entry
+    _PLACED.add((module_name, entry.id))
+
+
+def _require(claim_id: str, fields: dict, names: tuple[str, ...], path: Path | None) -> None:
+    missing = [name for name in names if fields.get(name) is None]
+    if missing:
+        raise ValueError(f"claim {claim_id}: no {', '.join(missing)} (neither in {path or 'a data file'} "
+                         f"nor given in Python)")
+
+
+def _not_checkable_entry(claim_id: str, record: dict, data: ClaimsData, module_name: str) -> Claim:
+    """The claim of a record with a `reason` and no evidence function: its evidence says not-checkable."""
+    from theory.evidence import not_checkable
+
+    reason = record["reason"]
+
+    def evidence() -> Evidence:
+        return not_checkable(reason)
+
+    evidence.__qualname__ = f"not_checkable[{claim_id}]"
+    evidence.__module__ = module_name
+    fields = {"formal": "—", "convention": "—", "origin": "document", **_record_fields(claim_id, record, data,
+                                                                                        module_name)}
+    _require(claim_id, fields, ("sources", "statement", "topic"), data.path)
+    return Claim(id=claim_id, evidence_fn=evidence, **fields)
+
+
+def _place_records_before(module_name: str, claim_id: str | None) -> None:
+    """Register the not-checkable records of a module that come before `claim_id` in its data file (all of
+    them for None), so that the ledger lists a module's claims in the data file's order."""
+    data = _data(module_name)
+    for record_id, record in data.records.items():
+        if record_id == claim_id:
+            return
+        if "reason" in record and (module_name, record_id) not in _PLACED:
+            _add(_not_checkable_entry(record_id, record, data, module_name), module_name)
+
+
+def complete_module(module_name: str) -> None:
+    """After a claims module ran: register its remaining not-checkable records and its left_out entries, and
+    reject a record that has neither an evidence function nor a reason."""
+    if module_name in _COMPLETED:
+        return
+    _place_records_before(module_name, None)
+    data = _data(module_name)
+    orphans = [record_id for record_id in data.records if (module_name, record_id) not in _PLACED]
+    if orphans:
+        raise ValueError(f"claim {orphans[0]} in {data.path}: no evidence function in {module_name} registers it "
+                         f"(@claim(id={orphans[0]!r}, ...)) and the record gives no `reason`"
+                         + (f" (also: {', '.join(orphans[1:])})" if orphans[1:] else ""))
+    for entry in data.left_out:
+        where = f"{data.path}, left_out"
+        _LEFT_OUT.append(LeftOut(resolve_document(entry["document"], module_name, where), entry["section"], entry["what"],
+                                 entry["reason"]))
+    _COMPLETED.add(module_name)
+
+
 def claim(
     *,
     id: str,  # noqa: A002 - the ledger's field is called id
-    sources: list[Source],
-    statement: str,
-    formal: str,
-    convention: str,
-    topic: str,
-    related: list[str] | None = None,
-    origin: str = "document",
     subject: object = None,
     corrected: object = None,
+    sources: list[Source] | None = None,
     quotes: list[str] | None = None,
+    statement: str | None = None,
+    formal: str | None = None,
+    convention: str | None = None,
+    topic: str | None = None,
+    related: list[str] | None = None,
+    origin: str | None = None,
 ) -> Callable[[Callable[..., Evidence]], Callable[..., Evidence]]:
-    """Decorator: register the decorated evidence function as the evidence of a new claim.
+    """Decorator: register the decorated evidence function as the evidence of claim `id`.
 
-    With `subject`, the function is called as fn(subject): `subject` is the formula or implementation the
-    document states (a SymPy expression, a number, a callable); `corrected` is the fixed one for a claim
-    whose statement is wrong. `origin` is "document" (the document says it) or "ledger" (a property the
-    ledger adds, e.g. a derived variance). `quotes` gives, source by source, the verbatim span of the
-    document the claim judges (tests/test_ledger.py checks that each is in its document).
+    The claim's record is read from the data file beside the module that defines the function (its source
+    file with the suffix .toml, table ["<id>"]). With `subject`, the function is called as fn(subject):
+    `subject` is the formula or implementation the document states (a SymPy expression, a number, a
+    callable); `corrected` is the fixed one for a claim whose statement is wrong.
+
+    The record's fields may instead (or also) be given here: `sources` with `quotes` (source by source, the
+    verbatim span of the document the claim judges; tests/test_ledger.py checks that each is in its
+    document), `statement`, `formal`, `convention`, `topic`, `related`, `origin` ("document": the document
+    says it; "ledger": a property the ledger adds). A field given here and in the data file must agree.
     """
     if quotes is not None:
+        if sources is None:
+            raise ValueError(f"claim {id}: `quotes` given without `sources` (one quote per source)")
         if len(quotes) != len(sources):
             raise ValueError(f"claim {id}: {len(quotes)} quotes for {len(sources)} sources")
         sources = [Source(s.document, s.section, q) for s, q in zip(sources, quotes, strict=True)]
+    given = {name: value for name, value in (("sources", sources), ("statement", statement), ("formal", formal),
+                                             ("convention", convention), ("topic", topic), ("related", related),
+                                             ("origin", origin)) if value is not None}
 
     def register(fn: Callable[..., Evidence]) -> Callable[..., Evidence]:
-        if id in _REGISTRY:
-            raise ValueError(f"duplicate claim id {id!r}")
-        if not ID_PATTERN.match(id):
-            raise ValueError(f"claim id {id!r} is not UPPER.DOTTED")
-        if origin not in ORIGINS:
-            raise ValueError(f"claim {id}: origin must be one of {ORIGINS}, got {origin!r}")
-        if corrected is not None and subject is None:
-            raise ValueError(f"claim {id}: `corrected` needs a `subject` to correct")
-        _REGISTRY[id] = Claim(
-            id=id,
-            sources=list(sources),
-            statement=statement,
-            formal=formal,
-            convention=convention,
-            evidence_fn=fn,
-            related=list(related or []),
-            topic=topic,
-            origin=origin,
-            subject=subject,
-            corrected=corrected,
-        )
-        _BY_FUNCTION[fn] = _REGISTRY[id]
+        module_name = fn.__module__
+        data = _data(module_name)
+        record = data.records.get(id)
+        if record is None and "statement" not in given:
+            raise ValueError(f"claim {id}: no record [\"{id}\"] in {data.path or 'a data file'} and no statement "
+                             f"given in Python")
+        if record is not None and "reason" in record:
+            raise ValueError(f"claim {id}: {data.path} gives a `reason` (a not-checkable claim) and {module_name} "
+                             f"an evidence function {fn.__qualname__}; keep one")
+        _place_records_before(module_name, id)
+        fields = {} if record is None else _record_fields(id, record, data, module_name)
+        for name, value in given.items():
+            if name in fields and list_or_value(fields[name]) != list_or_value(value):
+                raise ValueError(f"claim {id}: `{name}` given in Python ({value!r:.100}) differs from {data.path} "
+                                 f"({fields[name]!r:.100})")
+        fields = {"related": [], "origin": "document", **fields, **given}
+        _require(id, fields, ("sources", "statement", "formal", "convention", "topic"), data.path)
+        _add(Claim(id=id, evidence_fn=fn, subject=subject, corrected=corrected,
+                   **{**fields, "sources": list(fields["sources"]), "related": list(fields["related"])}), module_name)
         return fn
 
     return register
 
 
+def list_or_value(value: object) -> object:
+    """Lists and tuples compare as lists (a field given as a tuple in Python equals the data file's array)."""
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
 def topic_claim(topic: str) -> Callable[..., Callable[[Callable[..., Evidence]], Callable[..., Evidence]]]:
-    """The :func:`claim` decorator of one topic module: every claim it registers belongs to `topic`."""
+    """The :func:`claim` decorator of one topic module written all in Python: every claim it registers
+    belongs to `topic` (a module with a data file states its topic there, `topic = "..."`)."""
     return functools.partial(claim, topic=topic)
 
 
 def leave_out(document: str, section: str, what: str, reason: str) -> None:
+    """A statement of a document deliberately not in the ledger (a data file lists them as [[left_out]])."""
     _LEFT_OUT.append(LeftOut(document, section, what, reason))
 
 
@@ -232,6 +344,7 @@ _MODULES: list[str] = [f"theory.claims.{name}" for name in TOPIC_MODULES]
 def _load() -> None:
     for name in _MODULES:
         importlib.import_module(name)
+        complete_module(name)
 
 
 def use_claims_module(module: str | None) -> None:
@@ -240,11 +353,12 @@ def use_claims_module(module: str | None) -> None:
     None restores the built-in ledger. The module is (re-)imported so that its @claim decorators run
     against the fresh registry.
     """
-    import sys
-
     _REGISTRY.clear()
     _BY_FUNCTION.clear()
     _LEFT_OUT.clear()
+    _DATA.clear()
+    _PLACED.clear()
+    _COMPLETED.clear()
     _run.cache_clear()
     _load.cache_clear()
     names = [f"theory.claims.{name}" for name in TOPIC_MODULES] if module is None else [module]

@@ -1,6 +1,8 @@
 """Claims of a lecturer's own note (notes/dropout_week3.md), written with the same API as theory/claims/.
 
-Run from the examples/ folder:
+The claims' records (the quoted sources, statement, formal, convention; a `reason` for a claim nothing can
+decide) are data, in claims.toml beside this file; this module registers the document and computes the
+evidence, one function per checkable claim under @claim(id=..., subject=...). Run from the examples/ folder:
 
     regverify claims --claims mynotes.claims --lectures mynotes/notes
     regverify report --claims mynotes.claims --lectures mynotes/notes --out /tmp/mynotes-report
@@ -10,9 +12,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.evidence import identity, not_checkable
+from theory.evidence import identity
 from theory.lectures import register_documents
-from theory.ledger import Evidence, Source, Verdict, claim, leave_out
+from theory.ledger import Evidence, Verdict, claim
 
 NOTE = "Week 3 notes: dropout"
 register_documents({NOTE: "dropout_week3.md"})
@@ -27,12 +29,6 @@ def expected_output(scale):
 
 @claim(
     id="MYNOTES.DROPOUT.TRAIN_SCALE",
-    sources=[Source(NOTE, "Training")],
-    quotes=["multiplied by 1/(1 - p), so the expected activation is unchanged"],
-    statement="Scaling the survivors by 1/(1 - p) keeps each activation's expected value.",
-    formal="E[m·x/(1 - p)] = x, m ~ Bernoulli(1 - p)",
-    convention="p = drop rate",
-    topic="mynotes",
     subject=1 / (1 - p),  # the training-time scale the note states
 )
 def _train_scale(scale) -> Evidence:
@@ -42,13 +38,6 @@ def _train_scale(scale) -> Evidence:
 
 @claim(
     id="MYNOTES.DROPOUT.TEST_SCALE",
-    sources=[Source(NOTE, "Test time")],
-    quotes=["the activations are multiplied by p to match training"],
-    statement="With survivors already scaled by 1/(1 - p) in training, the test-time output should be "
-    "multiplied by p to match the training-time expectation.",
-    formal="test-time factor c with c·x = E_train[y] = x ⇒ c = 1",
-    convention="p = drop rate; training as in MYNOTES.DROPOUT.TRAIN_SCALE",
-    topic="mynotes",
     subject=p,  # the note's test-time factor
     corrected=sp.Integer(1),  # inverted dropout needs no test-time factor
 )
@@ -67,19 +56,3 @@ def _test_scale(factor) -> Evidence:
                     + ("equal" if ok else f"off by {sp.sstr(residual)}"),
                     f"Training mean E[m·x/(1-p)] = {sp.sstr(train_mean)}; the stated test-time output is "
                     f"{sp.sstr(factor * x)}.", numbers)
-
-
-@claim(
-    id="MYNOTES.DROPOUT.LESS_OVERFITTING",
-    sources=[Source(NOTE, "Why it helps")],
-    quotes=["so the network overfits less"],
-    statement="Dropout reduces overfitting.",
-    formal="—",
-    convention="—",
-    topic="mynotes",
-)
-def _less_overfitting() -> Evidence:
-    return not_checkable("an empirical claim; regverify's designed experiment for it is EMPIRICAL.DROPOUT.NARROWS_GAP")
-
-
-leave_out(NOTE, "Why it helps", "dropout makes every unit useful on its own", "an explanation, not a checkable claim")

@@ -24,6 +24,20 @@ class Adapted:
     notes: list[str] = field(default_factory=list)
     not_implemented: dict[str, str] = field(default_factory=dict)  # user's function -> why
 
+    def read_p_as(self, subject: str, forced: str | None, found: str | None, how: str, default: str,
+                  default_note: str) -> str:
+        """Decide what the user's dropout `p` means ("keep" or "drop"): `forced` by the caller, else `found` by
+        probing the code (`how` says what the probe saw), else the convention's `default`; note the decision
+        and set it as the protocol module's P_MEANING."""
+        if forced:
+            self.notes.append(f"{subject} read as the {forced} probability (forced; the code {how})")
+        elif found:
+            self.notes.append(f"{subject} behaves as the {found} probability ({how})")
+        else:
+            self.notes.append(f"{subject} {how}: {default_note}")
+        self.module.P_MEANING = forced or found or default
+        return self.module.P_MEANING
+
 
 def new_protocol_module(name: str, backend: str, **attributes: Any) -> types.ModuleType:
     module = types.ModuleType(name)

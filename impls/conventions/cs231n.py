@@ -123,16 +123,8 @@ def adapt(user: types.ModuleType, name: str, *, p_meaning: str | None = None) ->
 
     # ---------------------------------------------------------------- dropout
     if usable("dropout_forward", np.ones(8), {"p": 0.5, "mode": "train", "seed": 0}):
-        found, how = decide_p_meaning(user)
-        meaning = p_meaning or found or "keep"
-        if p_meaning:
-            adapted.notes.append(f"dropout_param['p'] read as the {p_meaning} probability (forced; the code {how})")
-        elif found:
-            adapted.notes.append(f"dropout_param['p'] behaves as the {found} probability ({how})")
-        else:
-            adapted.notes.append(f"dropout_param['p'] {how}: read as the keep probability (the course's current "
-                                 "convention; --drop-prob to change)")
-        protocol.P_MEANING = meaning
+        meaning = adapted.read_p_as("dropout_param['p']", p_meaning, *decide_p_meaning(user), "keep",
+                                    "read as the keep probability (the course's current convention; --drop-prob to change)")
         _add_dropout(protocol, available, meaning,
                      backward_usable("dropout_backward", "dropout_forward", np.ones(8),
                                      {"p": 0.5, "mode": "train", "seed": 0}))

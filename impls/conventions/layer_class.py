@@ -97,15 +97,8 @@ def adapt(user: types.ModuleType, name: str, *, p_meaning: str | None = None) ->
     classes = layer_classes(user)
     if "dropout" in classes:
         cls = classes["dropout"]
-        found, how = decide_p_meaning(cls)
-        meaning = p_meaning or found or "drop"
-        if p_meaning:
-            adapted.notes.append(f"{cls.__name__}(p) read as the {p_meaning} probability (forced; the code {how})")
-        elif found:
-            adapted.notes.append(f"{cls.__name__}(p) behaves as the {found} probability ({how})")
-        else:
-            adapted.notes.append(f"{cls.__name__}(p) {how}: read as the drop probability (--keep-prob to change)")
-        protocol.P_MEANING = meaning
+        meaning = adapted.read_p_as(f"{cls.__name__}(p)", p_meaning, *decide_p_meaning(cls), "drop",
+                                    "read as the drop probability (--keep-prob to change)")
         _add_dropout(protocol, cls, meaning, adapted)
     if "batch_norm" in classes:
         _add_normalization(protocol, classes["batch_norm"], "batch_norm", adapted)

@@ -11,7 +11,7 @@ BACKEND = "torch"
 def dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True, generator: torch.Generator | None = None):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be in [0, 1], got {p!r}")
-    if not training or p == 0.0:
-        return x, torch.ones_like(x, dtype=torch.bool)
-    keep = torch.rand(x.shape, generator=generator, device=x.device) >= p
-    return torch.where(keep, x, torch.zeros_like(x)), keep
+    kept = torch.ones_like(x, dtype=torch.bool)
+    if training:
+        kept = torch.rand(x.shape, generator=generator, device=x.device) >= p
+    return torch.where(kept, x, 0.0), kept  # the mistake: the survivors must be divided by 1 - p

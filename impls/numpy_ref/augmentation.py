@@ -5,61 +5,26 @@ np.random.Generator) and returns the random parameters it drew beside its output
 rebuild the output exactly from them. These are not layers with a backward pass: they act on the
 data (or on the training loop), so each is a plain function, the protocol's ``op(...)`` form.
 
-Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
-forward/backward pair with its own validation.
+Over 400 lines: sixteen operations of impls/protocol/augmentation.py, several with their own resampling
+geometry written out in NumPy. Signatures, defaults and parameter checks are the specs', applied by
+``@reference``: a body receives checked values and checks only what depends on shapes.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import numbers
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from impls.validation import check_bool, check_in_range, check_probability, check_real
+from impls.protocol.augmentation import check_labels_shape
+from impls.protocol.parameters import exported, implements, numpy_array
+from impls.validation import check_bool, check_in_range, check_real
 from impls.validation import check_int as _check_int
 
-__all__ = [
-    "EarlyStopping",
-    "color_jitter",
-    "conv2d_backward",
-    "conv2d_forward",
-    "cutmix",
-    "cutout",
-    "mixup",
-    "random_crop",
-    "random_erasing",
-    "random_gaussian_noise",
-    "random_hflip",
-    "random_rot90",
-    "random_rotation",
-    "random_scale",
-    "random_vflip",
-    "rot90",
-    "rotate",
-]
-
-
-# ---------------------------------------------------------------- input checks
-
-
-def _check_floating(op: str, name: str, x: Any, *, ndim: int | None = None) -> np.ndarray:
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{op}: {name} must be a floating-point numpy.ndarray, got {type(x).__name__}")
-    if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{op}: {name} must have {ndim} dimensions (N, C, H, W), got shape {x.shape}")
-    if x.ndim == 0 or x.shape[0] == 0:
-        raise ValueError(f"{op}: {name} must have a non-empty batch dimension, got shape {x.shape}")
-    return x
-
-
-def _check_labels(op: str, y: Any, x: np.ndarray) -> np.ndarray:
-    y = _check_floating(op, "y_onehot", y)
-    if y.ndim != 2 or y.shape[0] != x.shape[0]:
-        raise ValueError(f"{op}: y_onehot must have shape ({x.shape[0]}, num_classes), got {y.shape}")
-    return y
+reference = partial(implements, array=numpy_array)
 
 
 def _check_generator(op: str, generator: Any) -> np.random.Generator:
@@ -68,11 +33,6 @@ def _check_generator(op: str, generator: Any) -> np.random.Generator:
     if not isinstance(generator, np.random.Generator):
         raise TypeError(f"{op}: generator must be a numpy.random.Generator, got {type(generator).__name__}")
     return generator
-
-
-
-def _check_alpha(op: str, alpha: Any) -> float:
-    return check_in_range(op, "alpha", alpha, 0.0, math.inf, closed="neither")
 
 
 # ---------------------------------------------------------------- mixing
@@ -86,16 +46,14 @@ def _mix(a: np.ndarray, own_weight: float, partner_weight: float, permutation: n
     return own * a + partner * a[permutation]
 
 
-def mixup(
-    x: np.ndarray, y_onehot: np.ndarray, alpha: float = 1.0, *, generator: np.random.Generator | None = None
-) -> tuple[np.ndarray, np.ndarray, tuple[float, np.ndarray]]:
+@reference("mixup")
+def mixup(x: np.ndarray, y_onehot: np.ndarray, alpha: float, *,
+          generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray, tuple[float, np.ndarray]]:
     """Mixup (Zhang et al. 2018): one λ ~ Beta(alpha, alpha) per batch, partner = a random permutation.
 
     Return (λ·x + (1-λ)·x[perm], λ·y + (1-λ)·y[perm], (λ, perm)); x is (N, ...), y_onehot (N, K).
     """
-    x = _check_floating("mixup", "x", x)
-    y_onehot = _check_labels("mixup", y_onehot, x)
-    alpha = _check_alpha("mixup", alpha)
+    check_labels_shape("mixup", y_onehot.shape, x.shape)
     rng = _check_generator("mixup", generator)
     lam = float(rng.beta(alpha, alpha))
     permutation = rng.permutation(x.shape[0])
@@ -122,18 +80,16 @@ def cutmix_weights(height: int, width: int, box: tuple[int, int, int, int]) -> t
     return (total - pasted) / total, pasted / total
 
 
-def cutmix(
-    x: np.ndarray, y_onehot: np.ndarray, alpha: float = 1.0, *, generator: np.random.Generator | None = None
-) -> tuple[np.ndarray, np.ndarray, tuple[float, tuple[int, int, int, int], np.ndarray]]:
+@reference("cutmix")
+def cutmix(x: np.ndarray, y_onehot: np.ndarray, alpha: float, *,
+           generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray, tuple[float, tuple[int, int, int, int], np.ndarray]]:
     """CutMix: paste the partner's box (one box per batch) into every image; labels mix by the areas.
 
     λ ~ Beta(alpha, alpha) sets the box size; the box is clipped at the borders, so the label weight
     λ_used = 1 - (pasted area)/(H·W) is recomputed from the box actually pasted.
     Return (x_mixed, y_mixed, (λ_used, (y1, y2, x1, x2), perm)).
     """
-    x = _check_floating("cutmix", "x", x, ndim=4)
-    y_onehot = _check_labels("cutmix", y_onehot, x)
-    alpha = _check_alpha("cutmix", alpha)
+    check_labels_shape("cutmix", y_onehot.shape, x.shape)
     rng = _check_generator("cutmix", generator)
     _, _, height, width = x.shape
     lam = float(rng.beta(alpha, alpha))
@@ -205,21 +161,6 @@ class EarlyStopping:
 # surrounding pixels. Positive angles rotate counterclockwise as displayed (row 0 at the top), like
 # np.rot90 / torch.rot90, so rotate(x, 90) = rot90(x, 1) for square images.
 
-INTERPOLATIONS = ("nearest", "bilinear")
-
-
-def _check_interpolation(op: str, interpolation: Any) -> str:
-    if not isinstance(interpolation, str) or interpolation not in INTERPOLATIONS:
-        raise ValueError(f"{op}: interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
-    return interpolation
-
-
-def _check_size(op: str, name: str, value: Any, low: int) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
-    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-        raise TypeError(f"{op}: {name} must be an integer or a pair of integers, got {value!r}")
-    return _check_int(op, name, pair[0], low), _check_int(op, name, pair[1], low)
-
 
 def _inverse_map(x: np.ndarray, matrices: np.ndarray, interpolation: str, fill: float) -> np.ndarray:
     """Sample x at centre + matrices[n] @ (p - centre) for every output pixel p, in float64, then round once."""
@@ -255,63 +196,41 @@ def _rotation_matrices(angles_degrees: np.ndarray) -> np.ndarray:
     return np.stack([np.stack([cos, sin], -1), np.stack([-sin, cos], -1)], -2)
 
 
-def rotate(x: np.ndarray, angle: float, *, interpolation: str = "nearest", fill: float = 0.0) -> np.ndarray:
+@reference("rotate")
+def rotate(x: np.ndarray, angle: float, *, interpolation: str, fill: float) -> np.ndarray:
     """Rotate every image counterclockwise by `angle` degrees about its centre; shape kept, corners read `fill`."""
-    x = _check_floating("rotate", "x", x, ndim=4)
-    angle = check_in_range("rotate", "angle", angle, -math.inf, math.inf, closed="neither")
-    interpolation = _check_interpolation("rotate", interpolation)
-    fill = check_real("rotate", "fill", fill)
     return _inverse_map(x, _rotation_matrices(np.full(x.shape[0], angle)), interpolation, fill)
 
 
-def random_rotation(
-    x: np.ndarray, degrees: float, *, interpolation: str = "nearest", fill: float = 0.0,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("random_rotation")
+def random_rotation(x: np.ndarray, degrees: float, *, interpolation: str, fill: float,
+                    generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Rotate each image by its own angle ~ Uniform[-degrees, degrees]; return (out, angles in degrees)."""
-    x = _check_floating("random_rotation", "x", x, ndim=4)
-    degrees = check_in_range("random_rotation", "degrees", degrees, 0.0, 180.0)
-    interpolation = _check_interpolation("random_rotation", interpolation)
-    fill = check_real("random_rotation", "fill", fill)
     angles = _check_generator("random_rotation", generator).uniform(-degrees, degrees, x.shape[0])
     return _inverse_map(x, _rotation_matrices(angles), interpolation, fill), angles
 
 
-def random_scale(
-    x: np.ndarray, scale: tuple[float, float] = (0.8, 1.2), *, interpolation: str = "nearest", fill: float = 0.0,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("random_scale")
+def random_scale(x: np.ndarray, scale: tuple[float, float], *, interpolation: str, fill: float,
+                 generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Zoom each image about its centre by its own factor ~ Uniform[scale[0], scale[1]] (> 1 enlarges);
     the shape is kept: the output pixel at offset p from the centre reads the source at offset p/factor."""
-    x = _check_floating("random_scale", "x", x, ndim=4)
-    low, high = _check_range("random_scale", "scale", scale, 0.0)
-    interpolation = _check_interpolation("random_scale", interpolation)
-    fill = check_real("random_scale", "fill", fill)
+    low, high = scale
     factors = _check_generator("random_scale", generator).uniform(low, high, x.shape[0])
     matrices = np.zeros((x.shape[0], 2, 2))
     matrices[:, 0, 0] = matrices[:, 1, 1] = 1.0 / factors
     return _inverse_map(x, matrices, interpolation, fill), factors
 
 
-def _check_range(op: str, name: str, value: Any, low: float) -> tuple[float, float]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise TypeError(f"{op}: {name} must be a pair (low, high) with {low} < low ≤ high < inf, got {value!r}")
-    first = check_in_range(op, f"{name}[0]", value[0], low, math.inf, closed="neither")
-    second = check_in_range(op, f"{name}[1]", value[1], first, math.inf, closed="low")
-    return first, second
-
-
-def rot90(x: np.ndarray, k: int = 1) -> np.ndarray:
+@reference("rot90")
+def rot90(x: np.ndarray, k: int) -> np.ndarray:
     """Rotate every image by k quarter turns counterclockwise (np.rot90 on the last two axes); any integer k."""
-    x = _check_floating("rot90", "x", x, ndim=4)
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"rot90: k must be an integer, got {k!r} of type {type(k).__name__}")
     return np.ascontiguousarray(np.rot90(x, int(k), axes=(2, 3)))
 
 
-def random_rot90(x: np.ndarray, *, generator: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+@reference("random_rot90")
+def random_rot90(x: np.ndarray, *, generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Rotate each (square) image by its own k ~ Uniform{0, 1, 2, 3} quarter turns; return (out, k)."""
-    x = _check_floating("random_rot90", "x", x, ndim=4)
     if x.shape[2] != x.shape[3]:
         raise ValueError(f"random_rot90: x must hold square images (H == W), got shape {x.shape}")
     turns = _check_generator("random_rot90", generator).integers(0, 4, x.shape[0])
@@ -322,32 +241,30 @@ def random_rot90(x: np.ndarray, *, generator: np.random.Generator | None = None)
 
 
 def _random_flip(op: str, x: np.ndarray, p: float, generator: Any, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    x = _check_floating(op, "x", x, ndim=4)
-    p = check_probability(op, "p", p)
     # Uniform doubles in [0, 1): P(u < p) = p to within 2**-53.
     flipped = _check_generator(op, generator).random(x.shape[0]) < p
     return np.where(flipped[:, None, None, None], np.flip(x, axis=axis), x), flipped
 
 
-def random_hflip(x: np.ndarray, p: float = 0.5, *, generator: np.random.Generator | None = None):
+@reference("random_hflip")
+def random_hflip(x: np.ndarray, p: float, *, generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Mirror each image left-right with probability p; return (out, flipped) with flipped a bool (N,) array."""
     return _random_flip("random_hflip", x, p, generator, 3)
 
 
-def random_vflip(x: np.ndarray, p: float = 0.5, *, generator: np.random.Generator | None = None):
+@reference("random_vflip")
+def random_vflip(x: np.ndarray, p: float, *, generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Mirror each image top-bottom with probability p; return (out, flipped) with flipped a bool (N,) array."""
     return _random_flip("random_vflip", x, p, generator, 2)
 
 
-def random_crop(
-    x: np.ndarray, size: int | tuple[int, int], padding: int = 0, *, generator: np.random.Generator | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("random_crop")
+def random_crop(x: np.ndarray, size: int | tuple[int, int], padding: int, *,
+                generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Zero-pad by `padding` on every side, then crop `size` = (h, w) at offsets ~ Uniform over all positions
     inside the padded image: top ∈ {0, …, H + 2·padding - h}, left likewise. Return (out, offsets (N, 2))."""
-    x = _check_floating("random_crop", "x", x, ndim=4)
-    padding = _check_int("random_crop", "padding", padding, 0)
     n, _, h, w = x.shape
-    crop_h, crop_w = _check_size("random_crop", "size", size, 1)
+    crop_h, crop_w = size
     if crop_h > h + 2 * padding or crop_w > w + 2 * padding:
         raise ValueError(f"random_crop: size must fit the padded image ({h + 2 * padding}, {w + 2 * padding}), "
                          f"got {(crop_h, crop_w)}")
@@ -368,19 +285,16 @@ def _gray(x: np.ndarray) -> np.ndarray:
     return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
 
 
-def color_jitter(
-    x: np.ndarray, brightness: float = 0.0, contrast: float = 0.0, saturation: float = 0.0, *,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("color_jitter")
+def color_jitter(x: np.ndarray, brightness: float, contrast: float, saturation: float, *,
+                 generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Brightness, contrast, then saturation jitter of images with values in [0, 1] (1 or 3 channels).
 
     Per image, factors b, c, s ~ Uniform[max(0, 1 - strength), 1 + strength] (1 when strength is 0):
     x₁ = clip(b·x), x₂ = clip(c·x₁ + (1-c)·mean(gray(x₁))), out = clip(s·x₂ + (1-s)·gray(x₂)),
     clip to [0, 1], computed in float64 and rounded once. Return (out, factors (N, 3) as (b, c, s)).
     """
-    x = _check_floating("color_jitter", "x", x, ndim=4)
-    strengths = [check_in_range("color_jitter", name, value, 0.0, math.inf, closed="low")
-                 for name, value in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation))]
+    strengths = (brightness, contrast, saturation)
     if x.shape[1] not in (1, 3):
         raise ValueError(f"color_jitter: x must have 1 or 3 channels, got {x.shape[1]}")
     rng = _check_generator("color_jitter", generator)
@@ -392,12 +306,9 @@ def color_jitter(
     return out.astype(x.dtype), factors
 
 
-def random_gaussian_noise(
-    x: np.ndarray, std: float = 0.1, *, generator: np.random.Generator | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("random_gaussian_noise")
+def random_gaussian_noise(x: np.ndarray, std: float, *, generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Additive Gaussian noise: out = x + noise, noise ~ N(0, std²) rounded to x's dtype; return (out, noise)."""
-    x = _check_floating("random_gaussian_noise", "x", x)
-    std = check_in_range("random_gaussian_noise", "std", std, 0.0, math.inf, closed="low")
     noise = (std * _check_generator("random_gaussian_noise", generator).standard_normal(x.shape)).astype(x.dtype)
     return x + noise, noise
 
@@ -415,21 +326,11 @@ def _erase(x: np.ndarray, boxes: np.ndarray, value: str | float, rng: np.random.
     return np.where(inside, fill, x)
 
 
-def _check_value(op: str, value: Any) -> str | float:
-    if value == "random":
-        return value
-    return check_real(op, "value", value)
-
-
-def cutout(
-    x: np.ndarray, size: int, *, value: str | float = 0.0, generator: np.random.Generator | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("cutout")
+def cutout(x: np.ndarray, size: int, *, value: str | float, generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Cutout (DeVries & Taylor 2017): per image, a size × size square centred on a uniform pixel
     (rows cy - size//2 … cy - size//2 + size - 1, likewise columns), clipped at the borders, set to
     `value` (0 by default, or "random" for standard-normal noise). Return (out, boxes (N, 4) as y1, y2, x1, x2)."""
-    x = _check_floating("cutout", "x", x, ndim=4)
-    size = _check_int("cutout", "size", size, 0)
-    value = _check_value("cutout", value)
     rng = _check_generator("cutout", generator)
     n, _, h, w = x.shape
     centre_y, centre_x = rng.integers(0, h, n), rng.integers(0, w, n)
@@ -438,21 +339,16 @@ def cutout(
     return _erase(x, boxes, value, rng), boxes
 
 
-def random_erasing(
-    x: np.ndarray, p: float = 0.5, scale: tuple[float, float] = (0.02, 0.33), ratio: tuple[float, float] = (0.3, 3.3),
-    *, value: str | float = 0.0, generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("random_erasing")
+def random_erasing(x: np.ndarray, p: float, scale: tuple[float, float], ratio: tuple[float, float], *,
+                   value: str | float, generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Random erasing (Zhong et al. 2020; torchvision's RandomErasing rule), per image with probability p:
     area fraction s ~ Uniform[scale], aspect r with log r ~ Uniform[log ratio]; h = rint(√(s·H·W·r)),
     w = rint(√(s·H·W/r)); if 1 ≤ h < H and 1 ≤ w < W (strict, as
     torchvision), the top-left corner is uniform over the positions that fit; otherwise redraw, at most
     10 times, then leave the image.
     Return (out, boxes (N, 4) as y1, y2, x1, x2; an empty box (0, 0, 0, 0) for images left unchanged)."""
-    x = _check_floating("random_erasing", "x", x, ndim=4)
-    p = check_probability("random_erasing", "p", p)
-    low, high = _check_range("random_erasing", "scale", scale, 0.0)
-    r_low, r_high = _check_range("random_erasing", "ratio", ratio, 0.0)
-    value = _check_value("random_erasing", value)
+    (low, high), (r_low, r_high) = scale, ratio
     rng = _check_generator("random_erasing", generator)
     n, _, h, w = x.shape
     # All draws at once (the torch reference draws the same quantities in the same layout): the decision,
@@ -476,14 +372,13 @@ def random_erasing(
 # ---------------------------------------------------------------- parameter sharing: convolution
 
 
+@reference("conv2d")
 def conv2d_forward(x: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, dict]:
     """Valid cross-correlation with stride 1, as F.conv2d(x, weight) without bias or padding.
 
     out[n, o, i, j] = Σ_{c, a, b} x[n, c, i + a, j + b] · weight[o, c, a, b]: one kernel shared by every
     output position (the parameter sharing the lectures describe). Return (out, cache).
     """
-    x = _check_floating("conv2d", "x", x, ndim=4)
-    weight = _check_floating("conv2d", "weight", weight, ndim=4)
     _, channels, h, w = x.shape
     _, weight_channels, kh, kw = weight.shape
     if weight_channels != channels or kh > h or kw > w:
@@ -506,3 +401,6 @@ def conv2d_backward(dout: np.ndarray, cache: dict) -> tuple[np.ndarray, np.ndarr
         for b in range(kw):
             dx[:, :, a:a + out_h, b:b + out_w] += np.einsum("noij,oc->ncij", dout, weight[:, :, a, b])
     return dx, dweight
+
+
+__all__ = exported(globals(), "EarlyStopping")

@@ -1,20 +1,17 @@
-"""Dropout, inverted and standard, as NumPy forward/backward pairs."""
+"""Dropout, inverted and standard, as NumPy forward/backward pairs.
+
+Signatures, defaults and parameter checks are the specs' (impls/protocol/dropout.py), applied by ``@reference``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 import numpy as np
 
-from impls.validation import check_bool, check_probability
+from impls.protocol.parameters import exported, implements, numpy_array
 
-__all__ = ["dropout_forward", "dropout_backward", "dropout_standard_forward", "dropout_standard_backward"]
-
-
-def _check_input(op: str, x: Any) -> np.ndarray:
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{op}: x must be a floating-point numpy.ndarray, got {type(x).__name__}")
-    return x
+reference = partial(implements, array=numpy_array)
 
 
 def _keep_mask(op: str, shape: tuple[int, ...], p: float, generator: np.random.Generator | None) -> np.ndarray:
@@ -30,23 +27,15 @@ def _masked(x: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
     return np.where(mask, x * x.dtype.type(scale), x.dtype.type(0))
 
 
-def dropout_forward(
-    x: np.ndarray,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-    mask: np.ndarray | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("dropout")
+def dropout_forward(x: np.ndarray, p: float, *, training: bool, generator: np.random.Generator | None,
+                    mask: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
     """Inverted dropout. Return (out, cache); cache["mask"] is the boolean keep mask.
 
     Training: each element is kept with probability 1 - p and scaled by 1/(1 - p), so E[out] = x.
     Eval: the identity (the same array values, bit for bit). A given `mask` replaces the draw,
     so another implementation's mask can be replayed exactly.
     """
-    x = _check_input("dropout", x)
-    p = check_probability("dropout", "p", p)
-    training = check_bool("dropout", "training", training)
     if not training or p == 0.0:
         mask = np.ones(x.shape, dtype=bool)
         return x.copy(), {"mask": mask, "scale": 1.0}
@@ -63,20 +52,13 @@ def dropout_backward(dout: np.ndarray, cache: dict) -> np.ndarray:
     return _masked(dout, cache["mask"], cache["scale"])
 
 
-def dropout_standard_forward(
-    x: np.ndarray,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("dropout_standard")
+def dropout_standard_forward(x: np.ndarray, p: float, *, training: bool,
+                             generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Standard dropout (Srivastava et al.): no scaling in training; eval multiplies by 1 - p.
 
     E[training output] = (1 - p) x = eval output.
     """
-    x = _check_input("dropout_standard", x)
-    p = check_probability("dropout_standard", "p", p)
-    training = check_bool("dropout_standard", "training", training)
     if not training:
         mask = np.ones(x.shape, dtype=bool)
         return _masked(x, mask, 1.0 - p), {"mask": mask, "scale": 1.0 - p}
@@ -86,3 +68,6 @@ def dropout_standard_forward(
 
 def dropout_standard_backward(dout: np.ndarray, cache: dict) -> np.ndarray:
     return _masked(dout, cache["mask"], cache["scale"])
+
+
+__all__ = exported(globals())

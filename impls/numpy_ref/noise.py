@@ -4,62 +4,24 @@ Label smoothing, Gaussian dropout, spatial (channel) dropout, alpha dropout, Dro
 locked (variational) dropout, embedding dropout and stochastic depth. Arithmetic is float64
 throughout; outputs are cast to the input's dtype once at the end.
 
-Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
-forward/backward pair with its own validation.
+Over 400 lines: eighteen operations of impls/protocol/noise.py (all but ShakeDrop, which has its own
+module), each a forward and a hand-written backward. Signatures, defaults and parameter checks are the
+specs', applied by ``@reference``: a body receives checked values and checks only what depends on shapes.
 """
 
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from impls.numpy_ref.dropout import _check_input
 from impls.protocol.noise import LABEL_SMOOTHING_CONVENTIONS, smoothing_values
-from impls.validation import check_bool, check_in_range, check_probability
-from impls.validation import check_choice as _check_choice
-from impls.validation import check_int as _check_int
-
-__all__ = [
-    "smooth_labels",
-    "label_smoothing_cross_entropy_forward",
-    "label_smoothing_cross_entropy_backward",
-    "gaussian_dropout_forward",
-    "gaussian_dropout_backward",
-    "dropout1d_forward",
-    "dropout1d_backward",
-    "dropout2d_forward",
-    "dropout2d_backward",
-    "dropout3d_forward",
-    "dropout3d_backward",
-    "alpha_dropout_forward",
-    "alpha_dropout_backward",
-    "feature_alpha_dropout_forward",
-    "feature_alpha_dropout_backward",
-    "dropconnect_linear_forward",
-    "dropconnect_linear_backward",
-    "locked_dropout_forward",
-    "locked_dropout_backward",
-    "embedding_dropout",
-    "stochastic_depth_forward",
-    "stochastic_depth_backward",
-    "stochastic_depth_original_forward",
-    "stochastic_depth_original_backward",
-    "survival_probabilities",
-    "gaussian_noise_forward",
-    "gaussian_noise_backward",
-    "attention_dropout_forward",
-    "attention_dropout_backward",
-    "dropblock2d_forward",
-    "dropblock2d_backward",
-    "adaptive_dropout_forward",
-    "adaptive_dropout_backward",
-    "SELU_ALPHA_PRIME",
-]
+from impls.protocol.parameters import exported, implements, numpy_array
 
 CONVENTIONS = LABEL_SMOOTHING_CONVENTIONS
-REDUCTIONS = ("none", "mean", "sum")
+reference = partial(implements, array=numpy_array)
 #: SELU's saturation value -λα (Klambauer et al. 2017): where alpha dropout sends dropped units.
 SELU_ALPHA_PRIME = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
 
@@ -71,10 +33,7 @@ def _rng(op: str, generator: Any) -> np.random.Generator:
     return rng
 
 
-
-
 # ---------------------------------------------------------------- label smoothing
-
 
 
 def _smooth(distribution: np.ndarray, epsilon: float, convention: str, num_classes: int) -> np.ndarray:
@@ -84,21 +43,15 @@ def _smooth(distribution: np.ndarray, epsilon: float, convention: str, num_class
     return (1.0 - epsilon) * distribution + epsilon / (num_classes - 1) * (1.0 - distribution)
 
 
-def smooth_labels(
-    targets: np.ndarray,
-    num_classes: int,
-    epsilon: float,
-    *,
-    convention: str = "uniform",
-    dtype: Any = np.float64,
-) -> np.ndarray:
+@reference("smooth_labels")
+def smooth_labels(targets: np.ndarray, num_classes: int, epsilon: float, *, convention: str,
+                  dtype: Any = np.float64) -> np.ndarray:
     """Smoothed one-hot targets with classes on a new last axis.
 
     uniform (PyTorch, Week 6): q = (1-ε)·onehot + ε/K. off_target (Module 2): 1 → 1-ε, 0 → ε/(K-1).
     Both rows sum to 1; off_target(ε) equals uniform(ε·K/(K-1)).
     """
     op = "smooth_labels"
-    num_classes = _check_int(op, "num_classes", num_classes, 1)
     epsilon, on, off = smoothing_values(op, num_classes, epsilon, convention)
     targets = np.asarray(targets)
     if not np.issubdtype(targets.dtype, np.integer):
@@ -114,16 +67,10 @@ def _class_axis(ndim: int) -> int:
     return 1 if ndim >= 2 else 0
 
 
-def label_smoothing_cross_entropy_forward(
-    logits: np.ndarray,
-    targets: np.ndarray,
-    epsilon: float,
-    *,
-    convention: str = "uniform",
-    reduction: str = "mean",
-    weight: np.ndarray | None = None,
-    ignore_index: int = -100,
-) -> tuple[np.ndarray, dict]:
+@reference("label_smoothing_cross_entropy")
+def label_smoothing_cross_entropy_forward(logits: np.ndarray, targets: np.ndarray, epsilon: float, *, convention: str,
+                                          reduction: str, weight: np.ndarray | None,
+                                          ignore_index: int) -> tuple[np.ndarray, dict]:
     """Cross-entropy of softmax(logits) against smoothed targets, with F.cross_entropy's options.
 
     Per sample: ℓ = -Σ_c w_c q_c log softmax(z)_c, q the smoothed target (index targets one-hot first).
@@ -132,10 +79,8 @@ def label_smoothing_cross_entropy_forward(
     (probability targets, for which ignore_index does not apply).
     """
     op = "label_smoothing_cross_entropy"
-    logits = _check_input(op, logits)
     if logits.ndim == 0:
         raise ValueError(f"{op}: logits must have a class dimension (ndim ≥ 1), got a 0-d array")
-    reduction = _check_choice(op, "reduction", reduction, REDUCTIONS)
     axis = _class_axis(logits.ndim)
     num_classes = logits.shape[axis]
     epsilon, _, _ = smoothing_values(op, num_classes, epsilon, convention)
@@ -214,25 +159,17 @@ def label_smoothing_cross_entropy_backward(dout: np.ndarray, cache: dict) -> np.
 # ---------------------------------------------------------------- Gaussian dropout
 
 
-def gaussian_dropout_forward(
-    x: np.ndarray,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("gaussian_dropout")
+def gaussian_dropout_forward(x: np.ndarray, p: float, *, training: bool,
+                             generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Multiply by ξ ~ N(1, p/(1-p)): inverted dropout's multiplier has mean 1 and that variance.
 
     cache["mask"] is ξ in x's dtype; out = x·ξ with one rounding. Eval (or p = 0): the identity, ξ = 1.
     """
-    op = "gaussian_dropout"
-    x = _check_input(op, x)
-    p = check_in_range(op, "p", p, 0.0, 1.0, closed="low")
-    training = check_bool(op, "training", training)
     if not training or p == 0.0:
         return x.copy(), {"mask": np.ones(x.shape, dtype=x.dtype)}
     sigma = math.sqrt(p / (1.0 - p))
-    noise = (1.0 + sigma * _rng(op, generator).standard_normal(x.shape)).astype(x.dtype)
+    noise = (1.0 + sigma * _rng("gaussian_dropout", generator).standard_normal(x.shape)).astype(x.dtype)
     return x * noise, {"mask": noise}
 
 
@@ -250,11 +187,8 @@ def _channel_dims(op: str, ndim: int, spatial: int, layouts: dict[int, int]) -> 
     return layouts[ndim]
 
 
-def _feature_dropout(op: str, x: np.ndarray, p: Any, training: Any, generator: Any, leading: int | None,
+def _feature_dropout(op: str, x: np.ndarray, p: float, training: bool, generator: Any, leading: int | None,
                      layouts: dict[int, int], spatial: int) -> tuple[np.ndarray, dict]:
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
     leading = _channel_dims(op, x.ndim, spatial, layouts) if leading is None else leading
     mask_shape = x.shape[:leading] + (1,) * (x.ndim - leading)
     if not training or p == 0.0:
@@ -268,20 +202,23 @@ def _feature_dropout_backward(dout: np.ndarray, cache: dict) -> np.ndarray:
     return np.where(cache["mask"], dout * dout.dtype.type(cache["scale"]), dout.dtype.type(0))
 
 
-def dropout1d_forward(x: np.ndarray, p: float = 0.5, *, training: bool = True,
-                      generator: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
+@reference("dropout1d")
+def dropout1d_forward(x: np.ndarray, p: float, *, training: bool,
+                      generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Channel dropout for (N, C, L) or unbatched (C, L): one keep decision per channel."""
     return _feature_dropout("dropout1d", x, p, training, generator, None, {2: 1, 3: 2}, 1)
 
 
-def dropout2d_forward(x: np.ndarray, p: float = 0.5, *, training: bool = True,
-                      generator: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
+@reference("dropout2d")
+def dropout2d_forward(x: np.ndarray, p: float, *, training: bool,
+                      generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Channel dropout for (N, C, H, W); 3-D input is (N, C, L) as PyTorch documents (no unbatched (C, H, W))."""
     return _feature_dropout("dropout2d", x, p, training, generator, None, {3: 2, 4: 2}, 2)
 
 
-def dropout3d_forward(x: np.ndarray, p: float = 0.5, *, training: bool = True,
-                      generator: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
+@reference("dropout3d")
+def dropout3d_forward(x: np.ndarray, p: float, *, training: bool,
+                      generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Channel dropout for (N, C, D, H, W) or unbatched (C, D, H, W)."""
     return _feature_dropout("dropout3d", x, p, training, generator, None, {4: 1, 5: 2}, 3)
 
@@ -298,10 +235,8 @@ def alpha_dropout_constants(p: float) -> tuple[float, float]:
     return a, -a * p * SELU_ALPHA_PRIME
 
 
-def _alpha_dropout(op: str, x: Any, p: Any, training: Any, generator: Any, feature: bool) -> tuple[np.ndarray, dict]:
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
+def _alpha_dropout(op: str, x: np.ndarray, p: float, training: bool, generator: Any,
+                   feature: bool) -> tuple[np.ndarray, dict]:
     if feature and x.ndim < 2:
         raise ValueError(f"{op}: x must have ≥ 2 dims (N, C, ...), got {x.ndim}-D")
     mask_shape = (x.shape[:2] + (1,) * (x.ndim - 2)) if feature else x.shape
@@ -320,14 +255,16 @@ def _alpha_dropout_backward(dout: np.ndarray, cache: dict) -> np.ndarray:
     return np.where(cache["mask"], dout.astype(np.float64) * cache["a"], 0.0).astype(dout.dtype)
 
 
-def alpha_dropout_forward(x: np.ndarray, p: float = 0.5, *, training: bool = True,
-                          generator: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
+@reference("alpha_dropout")
+def alpha_dropout_forward(x: np.ndarray, p: float, *, training: bool,
+                          generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Alpha dropout: dropped units go to α' = -λα, then the affine map a·y + b restores mean 0, variance 1."""
     return _alpha_dropout("alpha_dropout", x, p, training, generator, feature=False)
 
 
-def feature_alpha_dropout_forward(x: np.ndarray, p: float = 0.5, *, training: bool = True,
-                                  generator: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
+@reference("feature_alpha_dropout")
+def feature_alpha_dropout_forward(x: np.ndarray, p: float, *, training: bool,
+                                  generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Alpha dropout with one decision per (N, C) channel."""
     return _alpha_dropout("feature_alpha_dropout", x, p, training, generator, feature=True)
 
@@ -338,22 +275,12 @@ alpha_dropout_backward = feature_alpha_dropout_backward = _alpha_dropout_backwar
 # ---------------------------------------------------------------- DropConnect
 
 
-def dropconnect_linear_forward(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("dropconnect_linear")
+def dropconnect_linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, p: float, *,
+                               training: bool, generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """y = x (M⊙W)ᵀ + b, M_ij ~ Bernoulli(1-p), one M per call. Eval: y = x ((1-p)W)ᵀ + b (mean inference:
     the expectation of the training output, E[M⊙W] = (1-p)W). cache["mask"] is M (bool, W's shape)."""
     op = "dropconnect_linear"
-    x = _check_input(op, x)
-    weight = _check_input(op, weight)
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
     if weight.ndim != 2 or x.shape[-1:] != weight.shape[1:]:
         raise ValueError(f"{op}: weight must be (out_features, {x.shape[-1] if x.ndim else '?'}), got {weight.shape}")
     if bias is not None and np.shape(bias) != weight.shape[:1]:
@@ -390,21 +317,12 @@ def dropconnect_linear_backward(dout: np.ndarray, cache: dict) -> tuple[np.ndarr
 # ---------------------------------------------------------------- locked (variational) dropout
 
 
-def locked_dropout_forward(
-    x: np.ndarray,
-    p: float = 0.5,
-    *,
-    batch_first: bool = False,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("locked_dropout")
+def locked_dropout_forward(x: np.ndarray, p: float, *, batch_first: bool, training: bool,
+                           generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Inverted dropout whose mask is drawn once per (batch, feature) and reused at every time step.
     x is (T, N, F) (batch_first=False) or (N, T, F); the mask has the time axis of length 1."""
     op = "locked_dropout"
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    batch_first = check_bool(op, "batch_first", batch_first)
-    training = check_bool(op, "training", training)
     if x.ndim != 3:
         raise ValueError(f"{op}: x must be 3-D ({'(N, T, F)' if batch_first else '(T, N, F)'}), got {x.ndim}-D")
     time_axis = 1 if batch_first else 0
@@ -426,20 +344,12 @@ locked_dropout_backward = _feature_dropout_backward
 # ---------------------------------------------------------------- embedding dropout
 
 
-def embedding_dropout(
-    indices: np.ndarray,
-    weight: np.ndarray,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("embedding_dropout")
+def embedding_dropout(indices: np.ndarray, weight: np.ndarray, p: float, *, training: bool,
+                      generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """Drop whole rows of the embedding matrix (a word is dropped everywhere it occurs in the call), scale
     surviving rows by 1/(1-p), then look the indices up. Returns (embeddings, row keep mask)."""
     op = "embedding_dropout"
-    weight = _check_input(op, weight)
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
     indices = np.asarray(indices)
     if weight.ndim != 2:
         raise ValueError(f"{op}: weight must be 2-D (num_embeddings, dim), got {weight.ndim}-D")
@@ -458,12 +368,8 @@ def embedding_dropout(
 # ---------------------------------------------------------------- stochastic depth
 
 
-def _stochastic_depth(op: str, x: Any, p: Any, mode: Any, training: Any, generator: Any,
+def _stochastic_depth(op: str, x: np.ndarray, p: float, mode: str, training: bool, generator: Any,
                       scaled: bool) -> tuple[np.ndarray, dict]:
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    mode = _check_choice(op, "mode", mode, ("row", "batch"))
-    training = check_bool(op, "training", training)
     mask_shape = (x.shape[0],) + (1,) * (x.ndim - 1) if mode == "row" and x.ndim else (1,) * x.ndim
     if not training:
         scale = 1.0 if scaled else 1.0 - p
@@ -477,15 +383,17 @@ def _stochastic_depth(op: str, x: Any, p: Any, mode: Any, training: Any, generat
     return np.where(mask, x * x.dtype.type(scale), x.dtype.type(0)), {"mask": mask, "scale": scale}
 
 
-def stochastic_depth_forward(x: np.ndarray, p: float, mode: str = "row", *, training: bool = True,
-                             generator: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
+@reference("stochastic_depth")
+def stochastic_depth_forward(x: np.ndarray, p: float, mode: str, *, training: bool,
+                             generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """torchvision.ops.stochastic_depth: drop the residual branch x with probability p (per sample for
     mode='row', once for 'batch'), scale survivors by 1/(1-p); eval is the identity."""
     return _stochastic_depth("stochastic_depth", x, p, mode, training, generator, scaled=True)
 
 
-def stochastic_depth_original_forward(x: np.ndarray, p: float, mode: str = "row", *, training: bool = True,
-                                      generator: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
+@reference("stochastic_depth_original")
+def stochastic_depth_original_forward(x: np.ndarray, p: float, mode: str, *, training: bool,
+                                      generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Huang et al. (2016): keep the branch with probability 1-p unscaled; at test time multiply it by 1-p."""
     return _stochastic_depth("stochastic_depth_original", x, p, mode, training, generator, scaled=False)
 
@@ -497,12 +405,10 @@ def _stochastic_depth_backward(dout: np.ndarray, cache: dict) -> np.ndarray:
 stochastic_depth_backward = stochastic_depth_original_backward = _stochastic_depth_backward
 
 
+@reference("survival_probabilities")
 def survival_probabilities(num_layers: int, p_last: float) -> np.ndarray:
     """Huang et al.'s linear decay: block l = 1..L survives with probability 1 - (l/L)(1 - p_last); p_last is
     the survival probability of the last block (the paper uses 0.5). Block 0 (the input) would be 1."""
-    op = "survival_probabilities"
-    num_layers = _check_int(op, "num_layers", num_layers, 1)
-    p_last = check_probability(op, "p_last", p_last)
     layers = np.arange(1, num_layers + 1, dtype=np.float64)
     return 1.0 - layers / num_layers * (1.0 - p_last)
 
@@ -510,21 +416,13 @@ def survival_probabilities(num_layers: int, p_last: float) -> np.ndarray:
 # ---------------------------------------------------------------- Gaussian noise injection
 
 
-def gaussian_noise_forward(
-    x: np.ndarray,
-    sigma: float,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("gaussian_noise")
+def gaussian_noise_forward(x: np.ndarray, sigma: float, *, training: bool,
+                           generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """out = x + ε, ε ~ N(0, σ²) in x's dtype (cache["mask"]); eval or σ = 0: the identity, ε = 0."""
-    op = "gaussian_noise"
-    x = _check_input(op, x)
-    sigma = check_in_range(op, "sigma", sigma, 0.0, math.inf, closed="low")
-    training = check_bool(op, "training", training)
     if not training or sigma == 0.0:
         return x.copy(), {"mask": np.zeros(x.shape, dtype=x.dtype)}
-    noise = (sigma * _rng(op, generator).standard_normal(x.shape)).astype(x.dtype)
+    noise = (sigma * _rng("gaussian_noise", generator).standard_normal(x.shape)).astype(x.dtype)
     return x + noise, {"mask": noise}
 
 
@@ -535,20 +433,11 @@ def gaussian_noise_backward(dout: np.ndarray, cache: dict) -> np.ndarray:
 # ---------------------------------------------------------------- attention dropout
 
 
-def attention_dropout_forward(
-    q: np.ndarray,
-    k: np.ndarray,
-    v: np.ndarray,
-    p: float = 0.0,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("attention_dropout")
+def attention_dropout_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray, p: float, *, training: bool,
+                              generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """out = (A ⊙ M/(1-p)) v with A = softmax(q kᵀ/√d) over the last axis; cache["mask"] is M (A's shape)."""
     op = "attention_dropout"
-    q, k, v = (_check_input(op, t) for t in (q, k, v))
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
     if q.ndim < 2 or q.shape[-1] != k.shape[-1] or k.shape[:-1] != v.shape[:-1] or q.shape[:-2] != k.shape[:-2]:
         raise ValueError(f"{op}: q (..., L, d), k (..., S, d), v (..., S, e) must agree, got {q.shape}, {k.shape}, {v.shape}")
     scale = 1.0 / math.sqrt(q.shape[-1])
@@ -588,21 +477,12 @@ def dropblock_gamma(p: float, height: int, width: int, block: int) -> float:
     return p * height * width / (block**2 * (height - block + 1) * (width - block + 1))
 
 
-def dropblock2d_forward(
-    x: np.ndarray,
-    p: float,
-    block_size: int,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("dropblock2d")
+def dropblock2d_forward(x: np.ndarray, p: float, block_size: int, *, training: bool,
+                        generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """DropBlock on (N, C, H, W): seeds on the valid top-left positions, each zeroing a b×b block, then the
     survivors scaled by numel/#kept (torchvision.ops.drop_block2d; all-dropped gives zeros)."""
     op = "dropblock2d"
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    block_size = _check_int(op, "block_size", block_size, 1)
-    training = check_bool(op, "training", training)
     if x.ndim != 4:
         raise ValueError(f"{op}: x must be 4-D (N, C, H, W), got {x.ndim}-D")
     if not training or p == 0.0:
@@ -627,17 +507,11 @@ dropblock2d_backward = _feature_dropout_backward
 # ---------------------------------------------------------------- adaptive dropout (standout)
 
 
-def adaptive_dropout_forward(
-    x: np.ndarray,
-    keep_probability: np.ndarray,
-    *,
-    training: bool = True,
-    generator: np.random.Generator | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("adaptive_dropout")
+def adaptive_dropout_forward(x: np.ndarray, keep_probability: np.ndarray, *, training: bool,
+                             generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
     """Keep unit i with probability π_i (broadcast to x): training x⊙m unscaled, eval x⊙π (standout's rule)."""
     op = "adaptive_dropout"
-    x = _check_input(op, x)
-    training = check_bool(op, "training", training)
     pi = np.asarray(keep_probability, dtype=np.float64)
     try:
         pi = np.broadcast_to(pi, x.shape)
@@ -658,3 +532,6 @@ def adaptive_dropout_forward(
 
 def adaptive_dropout_backward(dout: np.ndarray, cache: dict) -> np.ndarray:
     return (dout.astype(np.float64) * cache["factor"]).astype(dout.dtype)
+
+
+__all__ = exported(globals(), "SELU_ALPHA_PRIME")

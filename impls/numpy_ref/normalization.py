@@ -3,32 +3,18 @@
 Statistics are computed in float64 for float64 input and in float32 for float32 and float16 input
 (half precision accumulates in float32, as PyTorch does); the output has the input's dtype. The
 variance is two-pass, mean((x - μ)²), never E[x²] - E[x]², which cancels catastrophically when
-|mean| ≫ std.
+|mean| ≫ std. Signatures, defaults and parameter checks are the specs' (impls/protocol/normalization.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from impls.protocol.normalization import check_batch_norm_shapes, check_convention, check_layer_norm_shapes
-from impls.validation import check_bool, check_in_range, check_probability
-
-__all__ = ["OPTIONAL_AFFINE", "batch_norm_forward", "batch_norm_backward", "layer_norm_forward", "layer_norm_backward"]
+from impls.protocol.normalization import check_batch_norm_shapes, check_layer_norm_shapes, shapes_of
+from impls.protocol.parameters import exported, implements, numpy_array
 
 #: gamma/beta may be None (scale 1, shift 0), as PyTorch takes them.
 OPTIONAL_AFFINE = ("batch_norm", "layer_norm")
-
-
-def _check_array(op: str, name: str, value: Any) -> np.ndarray:
-    if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
-        raise TypeError(f"{op}: {name} must be a floating-point numpy.ndarray, got {type(value).__name__}")
-    return value
-
-
-def _check_eps(op: str, eps: Any) -> float:
-    return check_in_range(op, "eps", eps, 0.0, float("inf"), closed="neither")
 
 
 def _work_dtype(dtype: np.dtype) -> np.dtype:
@@ -36,36 +22,10 @@ def _work_dtype(dtype: np.dtype) -> np.dtype:
     return np.result_type(dtype, np.float32)
 
 
-def _trailing(x: np.ndarray, normalized_shape: object) -> tuple[int, ...] | None:
-    count = 1 if isinstance(normalized_shape, int) else len(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else 0
-    return tuple(x.shape[x.ndim - count:]) if 0 < count <= x.ndim else None
-
-
-def _default_affine(x: object, gamma: np.ndarray | None, beta: np.ndarray | None, shape_of):
-    """Optional affine parameters, as PyTorch takes them: γ = None is 1, β = None is 0 (gradients still returned)."""
-    if (gamma is not None and beta is not None) or not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        return gamma, beta
-    shape = shape_of(x) if x.ndim >= 1 else None
-    if shape is None or len(shape) == 0:
-        return gamma, beta  # x itself is invalid: its own check names it
-    gamma = np.ones(shape, dtype=x.dtype) if gamma is None else gamma
-    beta = np.zeros(shape, dtype=x.dtype) if beta is None else beta
-    return gamma, beta
-
-
-def batch_norm_forward(
-    x: np.ndarray,
-    gamma: np.ndarray | None,
-    beta: np.ndarray | None,
-    running_mean: np.ndarray,
-    running_var: np.ndarray,
-    *,
-    training: bool = True,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-    momentum_convention: str = "pytorch",
-    var_estimator: str = "unbiased",
-) -> tuple[np.ndarray, dict]:
+@implements("batch_norm", array=numpy_array)
+def batch_norm_forward(x: np.ndarray, gamma: np.ndarray | None, beta: np.ndarray | None, running_mean: np.ndarray,
+                       running_var: np.ndarray, *, training: bool, momentum: float, eps: float,
+                       momentum_convention: str, var_estimator: str) -> tuple[np.ndarray, dict]:
     """Batch norm over every axis but axis 1 of x (N, C) or (N, C, H, W). Return (out, cache).
 
     Training: x̂ = (x - μ_B)/sqrt(σ²_B + eps) with the biased batch variance σ²_B, out = γ·x̂ + β, and
@@ -74,18 +34,11 @@ def batch_norm_forward(
     cache["running_var"] are the new running statistics (the inputs, unchanged, in eval); the
     arrays passed in are never modified.
     """
-    op = "batch_norm"
-    gamma, beta = _default_affine(x, gamma, beta, lambda a: a.shape[1:2])
-    for name, value in (("x", x), ("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
-                        ("running_var", running_var)):
-        _check_array(op, name, value)
-    training = check_bool(op, "training", training)
-    momentum = check_probability(op, "momentum", momentum)
-    eps = _check_eps(op, eps)
-    momentum_convention = check_convention(op, "momentum_convention", momentum_convention)
-    var_estimator = check_convention(op, "var_estimator", var_estimator)
-    channels = check_batch_norm_shapes(x.shape, training, gamma=gamma.shape, beta=beta.shape,
-                                       running_mean=running_mean.shape, running_var=running_var.shape)
+    channels = check_batch_norm_shapes(x.shape, training, **shapes_of(
+        gamma=gamma, beta=beta, running_mean=running_mean, running_var=running_var))
+    # Optional affine parameters, as PyTorch takes them: γ = None is 1, β = None is 0 (gradients still returned).
+    gamma = np.ones(channels, dtype=x.dtype) if gamma is None else gamma
+    beta = np.zeros(channels, dtype=x.dtype) if beta is None else beta
 
     work = _work_dtype(x.dtype)
     axes = (0,) + tuple(range(2, x.ndim))
@@ -137,25 +90,17 @@ def batch_norm_backward(dout: np.ndarray, cache: dict) -> tuple[np.ndarray, np.n
     return dx.astype(x_dtype), dgamma.astype(gamma_dtype), dbeta.astype(beta_dtype)
 
 
-def layer_norm_forward(
-    x: np.ndarray,
-    normalized_shape: int | tuple[int, ...],
-    gamma: np.ndarray | None,
-    beta: np.ndarray | None,
-    *,
-    eps: float = 1e-5,
-) -> tuple[np.ndarray, dict]:
+@implements("layer_norm", array=numpy_array)
+def layer_norm_forward(x: np.ndarray, normalized_shape: int | tuple[int, ...], gamma: np.ndarray | None,
+                       beta: np.ndarray | None, *, eps: float) -> tuple[np.ndarray, dict]:
     """Layer norm over the trailing `normalized_shape` axes of each sample. Return (out, cache).
 
     x̂ = (x - μ)/sqrt(σ² + eps) with each sample's own mean and biased variance; out = γ·x̂ + β with
     γ, β of shape normalized_shape. No batch statistics, so training and inference are the same.
     """
-    op = "layer_norm"
-    gamma, beta = _default_affine(x, gamma, beta, lambda a: _trailing(a, normalized_shape))
-    for name, value in (("x", x), ("gamma", gamma), ("beta", beta)):
-        _check_array(op, name, value)
-    eps = _check_eps(op, eps)
-    normalized = check_layer_norm_shapes(x.shape, normalized_shape, gamma=gamma.shape, beta=beta.shape)
+    normalized = check_layer_norm_shapes(x.shape, normalized_shape, **shapes_of(gamma=gamma, beta=beta))
+    gamma = np.ones(normalized, dtype=x.dtype) if gamma is None else gamma
+    beta = np.zeros(normalized, dtype=x.dtype) if beta is None else beta
     work = _work_dtype(x.dtype)
     axes = tuple(range(x.ndim - len(normalized), x.ndim))
     xw = x.astype(work)
@@ -184,3 +129,6 @@ def layer_norm_backward(dout: np.ndarray, cache: dict) -> tuple[np.ndarray, np.n
         d * g_hat - g_hat.sum(axis=axes, keepdims=True) - x_hat * (g_hat * x_hat).sum(axis=axes, keepdims=True)
     )
     return dx.astype(x_dtype), dgamma.astype(gamma_dtype), dbeta.astype(beta_dtype)
+
+
+__all__ = exported(globals(), "OPTIONAL_AFFINE")

@@ -9,6 +9,8 @@ Conventions, chosen once and documented here:
 - Penalty scales: ``l2_penalty(half=True)`` is (λ/2)‖w‖² (PyTorch's weight_decay=λ convention);
   ``half=False`` is λ‖w‖². Subgradients of |w| at 0 are 0 (``np.sign(0) == 0``, as torch.sign).
 - Optimizer steps follow torch.optim's exact update order (see each docstring).
+- Signatures, defaults and parameter checks are the specs' (impls/protocol/penalties.py), applied by
+  ``@reference``: a body receives checked values.
 
 Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
 forward/backward pair with its own validation.
@@ -18,35 +20,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from impls.validation import check_bool, check_in_range, check_real
-
-__all__ = [
-    "l2_penalty_forward", "l2_penalty_backward",
-    "l1_penalty_forward", "l1_penalty_backward",
-    "elastic_net_penalty_forward", "elastic_net_penalty_backward",
-    "entropy_penalty_forward", "entropy_penalty_backward",
-    "orthogonality_penalty_forward", "orthogonality_penalty_backward",
-    "soft_threshold", "l1_subgradient_step",
-    "max_norm", "spectral_norm",
-    "clip_grad_norm", "clip_grad_value",
-    "sgd_step", "adam_step", "adamw_step", "grouped_steps",
-]
+from impls.protocol.parameters import exported, implements, numpy_array
+from impls.protocol.penalties import check_nesterov, run_grouped_steps
 
 INF = math.inf
 
 
-def _array(op: str, name: str, value: Any) -> np.ndarray:
-    if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
-        raise TypeError(f"{op}: {name} must be a floating-point numpy.ndarray, got {type(value).__name__}")
-    return value
-
-
-def _nonnegative(op: str, name: str, value: Any) -> float:
-    return check_in_range(op, name, value, 0.0, INF, closed="low")
+reference = partial(implements, array=numpy_array)
 
 
 def _scalar(value: float, like: np.ndarray) -> np.floating:
@@ -57,11 +42,9 @@ def _scalar(value: float, like: np.ndarray) -> np.floating:
 # ---------------------------------------------------------------- norm penalties
 
 
-def l2_penalty_forward(w: np.ndarray, lam: float, *, half: bool = True) -> tuple[np.ndarray, dict]:
+@reference("l2_penalty")
+def l2_penalty_forward(w: np.ndarray, lam: float, *, half: bool) -> tuple[np.ndarray, dict]:
     """(λ/2)‖w‖² when half (gradient λw), λ‖w‖² otherwise (gradient 2λw)."""
-    w = _array("l2_penalty", "w", w)
-    lam = _nonnegative("l2_penalty", "lam", lam)
-    half = check_bool("l2_penalty", "half", half)
     coefficient = lam / 2 if half else lam
     value = np.asarray(_scalar(coefficient, w) * np.sum(w * w), dtype=w.dtype)
     return value, {"w": w, "slope": 2 * coefficient}
@@ -72,10 +55,9 @@ def l2_penalty_backward(dout: Any, cache: dict) -> np.ndarray:
     return (_scalar(float(dout) * cache["slope"], w) * w).astype(w.dtype)
 
 
+@reference("l1_penalty")
 def l1_penalty_forward(w: np.ndarray, lam: float) -> tuple[np.ndarray, dict]:
     """λ‖w‖₁; the gradient is λ·sign(w), with the subgradient 0 at w = 0 (torch.sign's choice)."""
-    w = _array("l1_penalty", "w", w)
-    lam = _nonnegative("l1_penalty", "lam", lam)
     value = np.asarray(_scalar(lam, w) * np.sum(np.abs(w)), dtype=w.dtype)
     return value, {"w": w, "lam": lam}
 
@@ -85,12 +67,9 @@ def l1_penalty_backward(dout: Any, cache: dict) -> np.ndarray:
     return (_scalar(float(dout) * cache["lam"], w) * np.sign(w)).astype(w.dtype)
 
 
-def elastic_net_penalty_forward(w: np.ndarray, l1: float, l2: float, *, half: bool = False) -> tuple[np.ndarray, dict]:
+@reference("elastic_net_penalty")
+def elastic_net_penalty_forward(w: np.ndarray, l1: float, l2: float, *, half: bool) -> tuple[np.ndarray, dict]:
     """l1‖w‖₁ + l2‖w‖² (Week 6 / Module 2 write no ½; half=True gives l1‖w‖₁ + (l2/2)‖w‖²)."""
-    w = _array("elastic_net_penalty", "w", w)
-    l1 = _nonnegative("elastic_net_penalty", "l1", l1)
-    l2 = _nonnegative("elastic_net_penalty", "l2", l2)
-    half = check_bool("elastic_net_penalty", "half", half)
     value_1, cache_1 = l1_penalty_forward(w, l1)
     value_2, cache_2 = l2_penalty_forward(w, l2, half=half)
     return np.asarray(value_1 + value_2, dtype=w.dtype), {"l1": cache_1, "l2": cache_2}
@@ -105,7 +84,8 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-def entropy_penalty_forward(x: np.ndarray, *, from_logits: bool = True, dim: int = -1) -> tuple[np.ndarray, dict]:
+@reference("entropy_penalty")
+def entropy_penalty_forward(x: np.ndarray, *, from_logits: bool, dim: int) -> tuple[np.ndarray, dict]:
     """Σ over rows of the Shannon entropy H(p) = -Σ_k p_k log p_k along `dim`, in nats.
 
     With from_logits, p = softmax(x) and the gradient is dH/dx_j = -p_j (log p_j + H). With
@@ -113,8 +93,6 @@ def entropy_penalty_forward(x: np.ndarray, *, from_logits: bool = True, dim: int
     is -inf at p = 0. Each row's maximum is log K, reached only by the uniform distribution. The sign
     is the caller's: entropy regularization toward uniform subtracts β·H, confidence penalties add it.
     """
-    x = _array("entropy_penalty", "x", x)
-    from_logits = check_bool("entropy_penalty", "from_logits", from_logits)
     if from_logits:
         log_p = _log_softmax(x, dim)
         p = np.exp(log_p)
@@ -139,9 +117,9 @@ def entropy_penalty_backward(dout: Any, cache: dict) -> np.ndarray:
     return (_scalar(float(dout), p) * grad).astype(p.dtype)
 
 
+@reference("orthogonality_penalty")
 def orthogonality_penalty_forward(w: np.ndarray) -> tuple[np.ndarray, dict]:
     """‖WᵀW − I‖²_F for W of shape (n, k); gradient 4W(WᵀW − I). Zero exactly when W's columns are orthonormal."""
-    w = _array("orthogonality_penalty", "w", w)
     if w.ndim != 2:
         raise ValueError(f"orthogonality_penalty: w must be 2-D (n, k), got shape {w.shape}")
     residual = w.T @ w - np.eye(w.shape[1], dtype=w.dtype)
@@ -156,34 +134,30 @@ def orthogonality_penalty_backward(dout: Any, cache: dict) -> np.ndarray:
 # ---------------------------------------------------------------- proximal step versus subgradient step
 
 
+@reference("soft_threshold")
 def soft_threshold(w: np.ndarray, threshold: float) -> np.ndarray:
     """prox of threshold·‖·‖₁: sign(w)·max(|w| − t, 0). Every |w| ≤ t becomes exactly 0."""
-    w = _array("soft_threshold", "w", w)
-    t = _scalar(_nonnegative("soft_threshold", "threshold", threshold), w)
+    t = _scalar(threshold, w)
     return np.where(np.abs(w) <= t, w.dtype.type(0), w - np.sign(w) * t).astype(w.dtype)
 
 
+@reference("l1_subgradient_step")
 def l1_subgradient_step(w: np.ndarray, grad: np.ndarray, lr: float, lam: float) -> np.ndarray:
     """w − lr·(grad + lam·sign(w)): a gradient step on L + lam‖w‖₁ with sign(0) = 0."""
-    w = _array("l1_subgradient_step", "w", w)
-    grad = _array("l1_subgradient_step", "grad", grad)
-    lr = _nonnegative("l1_subgradient_step", "lr", lr)
-    lam = _nonnegative("l1_subgradient_step", "lam", lam)
     return (w - _scalar(lr, w) * (grad + _scalar(lam, w) * np.sign(w))).astype(w.dtype)
 
 
 # ---------------------------------------------------------------- constraints
 
 
-def max_norm(w: np.ndarray, c: float, *, dim: int = 0) -> np.ndarray:
+@reference("max_norm")
+def max_norm(w: np.ndarray, c: float, *, dim: int) -> np.ndarray:
     """Project each unit's incoming weights onto the L2 ball of radius c.
 
     `dim` indexes the units (torch.renorm's convention): for a dense (out, in) kernel and a conv
     (out, in, kh, kw) kernel the default dim=0 takes the norm of each output unit's slice over all
     other axes. Slices already inside the ball are returned bit for bit; the others are scaled by c/‖slice‖.
     """
-    w = _array("max_norm", "w", w)
-    c = check_in_range("max_norm", "c", c, 0.0, INF, closed="neither")
     if not -w.ndim <= dim < w.ndim:
         raise ValueError(f"max_norm: dim must be in [{-w.ndim}, {w.ndim - 1}] for a {w.ndim}-D w, got {dim}")
     axes = tuple(a for a in range(w.ndim) if a != dim % w.ndim)
@@ -197,14 +171,9 @@ def _normalize(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
-def spectral_norm(
-    w: np.ndarray,
-    *,
-    n_power_iterations: int = 1,
-    generator: np.random.Generator | None = None,
-    u: np.ndarray | None = None,
-    training: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
+@reference("spectral_norm")
+def spectral_norm(w: np.ndarray, *, n_power_iterations: int, generator: np.random.Generator | None,
+                  u: np.ndarray | None, training: bool) -> tuple[np.ndarray, np.ndarray]:
     """Return (W/σ̂, u): σ̂ estimated by power iteration on W reshaped to (out, −1).
 
     u starts from `u` or, if None, a normal draw from `generator`, normalized. In training each
@@ -212,12 +181,8 @@ def spectral_norm(
     σ̂ = ‖Wᵀu‖ = uᵀWv for v = normalize(Wᵀu) ≤ σ₁, and after k iterations from u₀ with tan θ₀ = the
     tangent of the angle between u₀ and the top left singular vector, 0 ≤ 1 − σ̂/σ₁ ≤ tan²θ₀ (σ₂/σ₁)^(4k).
     """
-    w = _array("spectral_norm", "w", w)
     if w.ndim < 2:
         raise ValueError(f"spectral_norm: w must have at least 2 dimensions, got shape {w.shape}")
-    if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations, int) or n_power_iterations < 0:
-        raise ValueError(f"spectral_norm: n_power_iterations must be an integer in [0, inf), got {n_power_iterations!r}")
-    training = check_bool("spectral_norm", "training", training)
     matrix = w.reshape(w.shape[0], -1)
     if u is None:
         rng = generator if generator is not None else np.random.default_rng()
@@ -236,13 +201,6 @@ def spectral_norm(
 # ---------------------------------------------------------------- gradient clipping
 
 
-def _norm_type(op: str, norm_type: Any) -> float:
-    value = check_real(op, "norm_type", norm_type)
-    if math.isnan(value) or value <= 0:
-        raise ValueError(f"{op}: norm_type must be in (0, inf] (a p-norm), got {norm_type!r}")
-    return value
-
-
 def _vector_norm(x: np.ndarray, p: float) -> np.floating:
     flat = np.abs(x.ravel().astype(np.float64))
     if p == INF:
@@ -250,24 +208,20 @@ def _vector_norm(x: np.ndarray, p: float) -> np.floating:
     return np.sum(flat**p) ** (1.0 / p)
 
 
-def clip_grad_norm(
-    grads: Sequence[np.ndarray], max_norm: float, *, norm_type: float = 2.0, error_if_nonfinite: bool = False
-) -> tuple[list[np.ndarray], np.floating]:
+@reference("clip_grad_norm")
+def clip_grad_norm(grads: Sequence[np.ndarray], max_norm: float, *, norm_type: float,
+                   error_if_nonfinite: bool) -> tuple[list[np.ndarray], np.floating]:
     """Scale all gradients together by min(1, max_norm/‖g‖) (the lecture's rule, no +1e-6 term).
 
     ‖g‖ is the norm_type norm of the per-tensor norms (= the norm of all entries concatenated).
     Below the threshold the gradients come back bit for bit. A non-finite total norm raises
     RuntimeError when error_if_nonfinite (as torch does), otherwise scales by min(1, max_norm/‖g‖).
     """
-    op = "clip_grad_norm"
-    grads = [_array(op, "grads[i]", g) for g in grads]
-    threshold = _nonnegative(op, "max_norm", max_norm)
-    p = _norm_type(op, norm_type)
-    error_if_nonfinite = check_bool(op, "error_if_nonfinite", error_if_nonfinite)
+    threshold, p = max_norm, norm_type
     norms = np.array([_vector_norm(g, p) for g in grads], dtype=np.float64)
     total = _vector_norm(norms, p) if grads else np.float64(0.0)
     if error_if_nonfinite and not np.isfinite(total):
-        raise RuntimeError(f"{op}: the total norm of order {norm_type} is non-finite ({total}), so it cannot be clipped")
+        raise RuntimeError(f"clip_grad_norm: the total norm of order {norm_type} is non-finite ({total}), so it cannot be clipped")
     with np.errstate(divide="ignore", invalid="ignore"):
         coefficient = np.minimum(1.0, threshold / total) if total != 0 else 1.0
     if coefficient == 1.0:
@@ -276,43 +230,24 @@ def clip_grad_norm(
         return [(g * _scalar(float(coefficient), g)).astype(g.dtype) for g in grads], total
 
 
+@reference("clip_grad_value")
 def clip_grad_value(grads: Sequence[np.ndarray], clip_value: float) -> list[np.ndarray]:
     """Clamp every entry into [−clip_value, clip_value]."""
-    op = "clip_grad_value"
-    grads = [_array(op, "grads[i]", g) for g in grads]
-    c = _nonnegative(op, "clip_value", clip_value)
-    return [np.clip(g, _scalar(-c, g), _scalar(c, g)).astype(g.dtype) for g in grads]
+    return [np.clip(g, _scalar(-clip_value, g), _scalar(clip_value, g)).astype(g.dtype) for g in grads]
 
 
 # ---------------------------------------------------------------- optimizer steps (torch.optim's update order)
 
 
-def sgd_step(
-    w: np.ndarray,
-    grad: np.ndarray,
-    lr: float,
-    *,
-    weight_decay: float = 0.0,
-    momentum: float = 0.0,
-    dampening: float = 0.0,
-    nesterov: bool = False,
-    buffer: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray | None]:
+@reference("sgd_step")
+def sgd_step(w: np.ndarray, grad: np.ndarray, lr: float, *, weight_decay: float, momentum: float, dampening: float,
+             nesterov: bool, buffer: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """One torch.optim.SGD step. Returns (w_new, buffer) (buffer None without momentum).
 
     d = grad + weight_decay·w; with momentum b = d on the first step (buffer None), else
     b = momentum·b + (1 − dampening)·d; d = d + momentum·b (nesterov) or b; w_new = w − lr·d.
     """
-    op = "sgd_step"
-    w, grad = _array(op, "w", w), _array(op, "grad", grad)
-    lr = _nonnegative(op, "lr", lr)
-    weight_decay = _nonnegative(op, "weight_decay", weight_decay)
-    momentum = _nonnegative(op, "momentum", momentum)
-    dampening = check_in_range(op, "dampening", dampening, 0.0, 1.0)
-    nesterov = check_bool(op, "nesterov", nesterov)
-    if nesterov and (momentum == 0 or dampening != 0):
-        raise ValueError(f"{op}: nesterov needs momentum in (0, inf) and dampening 0, got momentum={momentum}, "
-                         f"dampening={dampening}")
+    check_nesterov(nesterov, momentum, dampening)
     d = grad + _scalar(weight_decay, w) * w if weight_decay != 0 else grad
     new_buffer = None
     if momentum != 0:
@@ -322,17 +257,6 @@ def sgd_step(
             new_buffer = _scalar(momentum, w) * buffer + _scalar(1 - dampening, w) * d
         d = d + _scalar(momentum, w) * new_buffer if nesterov else new_buffer
     return (w - _scalar(lr, w) * d).astype(w.dtype), new_buffer
-
-
-def _adam_checks(op: str, lr: float, betas: tuple[float, float], eps: float, weight_decay: float) -> tuple[float, ...]:
-    lr = _nonnegative(op, "lr", lr)
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"{op}: betas must be a pair (beta1, beta2), got {betas!r}")
-    beta1 = check_in_range(op, "betas[0]", betas[0], 0.0, 1.0, closed="low")
-    beta2 = check_in_range(op, "betas[1]", betas[1], 0.0, 1.0, closed="low")
-    eps = _nonnegative(op, "eps", eps)
-    weight_decay = _nonnegative(op, "weight_decay", weight_decay)
-    return lr, beta1, beta2, eps, weight_decay
 
 
 def _adam_update(w: np.ndarray, grad: np.ndarray, lr: float, beta1: float, beta2: float, eps: float,
@@ -349,70 +273,35 @@ def _adam_update(w: np.ndarray, grad: np.ndarray, lr: float, beta1: float, beta2
     return w_new, {"step": step, "exp_avg": exp_avg.astype(w.dtype), "exp_avg_sq": exp_avg_sq.astype(w.dtype)}
 
 
-def adam_step(
-    w: np.ndarray,
-    grad: np.ndarray,
-    lr: float = 1e-3,
-    *,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 0.0,
-    state: dict | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("adam_step")
+def adam_step(w: np.ndarray, grad: np.ndarray, lr: float, *, betas: tuple[float, float], eps: float,
+              weight_decay: float, state: dict | None) -> tuple[np.ndarray, dict]:
     """One torch.optim.Adam step: weight_decay is an L2 term added to the gradient (g + λw) before the moments.
 
     state = {"step": int, "exp_avg": m, "exp_avg_sq": v}; None starts from zeros at step 0.
     """
-    op = "adam_step"
-    w, grad = _array(op, "w", w), _array(op, "grad", grad)
-    lr, beta1, beta2, eps, weight_decay = _adam_checks(op, lr, betas, eps, weight_decay)
     if weight_decay != 0:
         grad = grad + _scalar(weight_decay, w) * w
-    return _adam_update(w, grad, lr, beta1, beta2, eps, state)
+    return _adam_update(w, grad, lr, *betas, eps, state)
 
 
-def adamw_step(
-    w: np.ndarray,
-    grad: np.ndarray,
-    lr: float = 1e-3,
-    *,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 1e-2,
-    state: dict | None = None,
-) -> tuple[np.ndarray, dict]:
+@reference("adamw_step")
+def adamw_step(w: np.ndarray, grad: np.ndarray, lr: float, *, betas: tuple[float, float], eps: float,
+               weight_decay: float, state: dict | None) -> tuple[np.ndarray, dict]:
     """One torch.optim.AdamW step: decoupled decay w ← w(1 − lr·λ) first, then Adam on the raw gradient."""
-    op = "adamw_step"
-    w, grad = _array(op, "w", w), _array(op, "grad", grad)
-    lr, beta1, beta2, eps, weight_decay = _adam_checks(op, lr, betas, eps, weight_decay)
     decayed = (w * _scalar(1 - lr * weight_decay, w)).astype(w.dtype)
-    return _adam_update(decayed, grad, lr, beta1, beta2, eps, state)
+    return _adam_update(decayed, grad, lr, *betas, eps, state)
 
 
 _STEPS = {"sgd": sgd_step, "adam": adam_step, "adamw": adamw_step}
 
 
-def grouped_steps(
-    params: dict[str, np.ndarray],
-    grads: Sequence[dict[str, np.ndarray]],
-    *,
-    optimizer: str,
-    lr: float,
-    weight_decay: float,
-    no_decay: Sequence[str] = (),
-) -> dict[str, np.ndarray]:
+@reference("grouped_steps")
+def grouped_steps(params: dict[str, np.ndarray], grads: Sequence[dict[str, np.ndarray]], *, optimizer: str, lr: float,
+                  weight_decay: float, no_decay: Sequence[str]) -> dict[str, np.ndarray]:
     """Run len(grads) steps with two parameter groups: names in `no_decay` (biases, normalization
     scales and shifts) get weight_decay=0, all others `weight_decay`. Returns the final parameters."""
-    if optimizer not in _STEPS:
-        raise ValueError(f"grouped_steps: optimizer must be one of {sorted(_STEPS)}, got {optimizer!r}")
-    step = _STEPS[optimizer]
-    current = dict(params)
-    states: dict[str, Any] = {name: None for name in params}
-    for grad in grads:
-        for name, value in current.items():
-            decay = 0.0 if name in no_decay else weight_decay
-            if optimizer == "sgd":
-                current[name], _ = step(value, grad[name], lr, weight_decay=decay)
-            else:
-                current[name], states[name] = step(value, grad[name], lr, weight_decay=decay, state=states[name])
-    return current
+    return run_grouped_steps(_STEPS, params, grads, optimizer, lr, weight_decay, no_decay)
+
+
+__all__ = exported(globals())

@@ -9,36 +9,18 @@ Eval: E[b + α - bα]·x = (1 - p)·x when E[α] = 0, the paper's test-time rule
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from impls.numpy_ref.dropout import _check_input
-from impls.validation import check_bool, check_probability, check_real
-
-__all__ = ["shakedrop_backward", "shakedrop_forward"]
+from impls.protocol.parameters import exported, implements, numpy_array
 
 
-def check_range(op: str, name: str, value: Any) -> tuple[float, float]:
-    """A (low, high) pair of finite reals with low ≤ high."""
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        raise TypeError(f"{op}: {name} must be a (low, high) pair, got {value!r}")
-    low, high = (check_real(op, name, v) for v in value)
-    if not (np.isfinite(low) and np.isfinite(high) and low <= high):
-        raise ValueError(f"{op}: {name} must satisfy low ≤ high, both finite, got {value!r}")
-    return low, high
-
-
-def shakedrop_forward(x: np.ndarray, p: float = 0.5, *, alpha_range: tuple[float, float] = (-1.0, 1.0),
-                      beta_range: tuple[float, float] = (0.0, 1.0), training: bool = True,
-                      generator: np.random.Generator | None = None) -> tuple[np.ndarray, dict]:
-    """Return (out, cache); cache["mask"] = {"gate", "alpha", "beta"}, one entry per sample (axis 0)."""
+@implements("shakedrop", array=numpy_array)
+def shakedrop_forward(x: np.ndarray, p: float, *, alpha_range: tuple[float, float], beta_range: tuple[float, float],
+                      training: bool, generator: np.random.Generator | None) -> tuple[np.ndarray, dict]:
+    """Return (out, cache); cache["mask"] = {"gate", "alpha", "beta"}, one entry per sample (axis 0).
+    The spec's checks (impls/protocol/noise.py) have made alpha_range and beta_range (low, high) float pairs."""
     op = "shakedrop"
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    alpha_low, alpha_high = check_range(op, "alpha_range", alpha_range)
-    beta_low, beta_high = check_range(op, "beta_range", beta_range)
-    training = check_bool(op, "training", training)
+    (alpha_low, alpha_high), (beta_low, beta_high) = alpha_range, beta_range
     if x.ndim == 0:
         raise ValueError(f"{op}: x must have a sample axis (ndim ≥ 1), got shape {x.shape}")
     if not training:
@@ -63,3 +45,6 @@ def shakedrop_backward(dout: np.ndarray, cache: dict) -> np.ndarray:
     if not cache["training"]:
         return dout * cache["scale"]
     return dout * cache["backward"]
+
+
+__all__ = exported(globals())

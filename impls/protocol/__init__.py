@@ -77,7 +77,9 @@ class Operation:
     - `structure(x, mask, p)` and `backward_rule(dout, mask, p)`: the training output and the input
       gradient that the returned randomness determines (float64 NumPy; masks as NumPy arrays);
     - `conventions`: the legitimate choices a target declares in ``<NAME>_CONVENTIONS``;
-    - `claims`: ledger claim IDs the operation rests on.
+    - `claims`: ledger claim IDs the operation rests on;
+    - `parameters`: the signature's parameters with their defaults and allowed ranges, which the
+      implementations read through ``impls.protocol.parameters.implements`` (one signature, one validation).
     """
 
     name: str
@@ -95,6 +97,7 @@ class Operation:
     structure: Callable[[Any, Any, float], Any] | None = None
     backward_rule: Callable[[Any, Any, float], Any] | None = None
     conventions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parameters: tuple[Any, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.random_unit not in RANDOM_UNITS:

@@ -176,3 +176,80 @@ for _name, _parameter, _bad, _others, _allowed in (
 ):
     extend(_name, invalid=(Invalid(_parameter, _bad, _allowed, template_call(
         _name, _IMAGE_HALF, function=_name, stochastic=True, **{_parameter: BAD, **_others})(_bad)),))
+
+
+# ---------------------------------------------------------------- signatures, parameter ranges and shared checks
+
+from impls.protocol import parameters as _p  # noqa: E402 - after the operations it describes are registered
+
+#: Resampling rules of rotate, random_rotation and random_scale.
+INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def check_labels_shape(op: str, y_shape: tuple[int, ...], x_shape: tuple[int, ...]) -> None:
+    """Mixing needs one label row per image: y_onehot of shape (N, num_classes)."""
+    if len(y_shape) != 2 or y_shape[0] != x_shape[0]:
+        raise ValueError(f"{op}: y_onehot must have shape ({x_shape[0]}, num_classes), got {tuple(y_shape)}")
+
+
+def check_size(op: str, name: str, value: object, low: int) -> tuple[int, int]:
+    """An integer or a pair of integers, each ≥ low, as a pair (random_crop's size)."""
+    import numbers
+
+    from impls.validation import check_int
+
+    pair = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise TypeError(f"{op}: {name} must be an integer or a pair of integers, got {value!r}")
+    return check_int(op, name, pair[0], low), check_int(op, name, pair[1], low)
+
+
+def check_positive_range(op: str, name: str, value: object) -> tuple[float, float]:
+    """A pair (low, high) with 0 < low ≤ high < inf (random_scale's scale, random_erasing's scale and ratio)."""
+    from impls.validation import check_in_range
+
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{op}: {name} must be a pair (low, high) with 0.0 < low ≤ high < inf, got {value!r}")
+    first = check_in_range(op, f"{name}[0]", value[0], 0.0, math.inf, closed="neither")
+    second = check_in_range(op, f"{name}[1]", value[1], first, math.inf, closed="low")
+    return first, second
+
+
+def _any_integer(op: str, name: str, value: object) -> int:
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{op}: {name} must be an integer, got {value!r} of type {type(value).__name__}")
+    return int(value)
+
+
+def _fill_value(op: str, name: str, value: object) -> str | float:
+    from impls.validation import check_real
+
+    return "random" if value == "random" else check_real(op, name, value)
+
+
+_GENERATOR = _p.generator()
+_RESAMPLING = (_p.choice("interpolation", "nearest", INTERPOLATIONS), _p.number("fill", 0.0))
+for _name in ("mixup", "cutmix"):
+    _p.declare(_name, _p.images("x") if _name == "cutmix" else _p.batch("x"), _p.batch("y_onehot"),
+               _p.positive("alpha", 1.0), _GENERATOR)
+_p.declare("rotate", _p.images("x"), _p.real("angle", low=-math.inf, high=math.inf, closed="neither"), *_RESAMPLING)
+_p.declare("random_rotation", _p.images("x"), _p.real("degrees", low=0.0, high=180.0), *_RESAMPLING, _GENERATOR)
+_p.declare("random_scale", _p.images("x"), _p.rule("scale", (0.8, 1.2), check_positive_range), *_RESAMPLING,
+           _GENERATOR)
+_p.declare("rot90", _p.images("x"), _p.rule("k", 1, _any_integer))
+_p.declare("random_rot90", _p.images("x"), _GENERATOR)
+for _name in ("random_hflip", "random_vflip"):
+    _p.declare(_name, _p.images("x"), _p.probability("p", 0.5), _GENERATOR)
+_p.declare("random_crop", _p.images("x"), _p.rule("size", _p.REQUIRED, lambda op, name, v: check_size(op, name, v, 1)),
+           _p.integer("padding", 0, low=0), _GENERATOR)
+_p.declare("color_jitter", _p.images("x"), *(_p.nonnegative(name, 0.0) for name in ("brightness", "contrast", "saturation")),
+           _GENERATOR)
+_p.declare("random_gaussian_noise", _p.batch("x"), _p.nonnegative("std", 0.1), _GENERATOR)
+_p.declare("cutout", _p.images("x"), _p.integer("size", low=0), _p.rule("value", 0.0, _fill_value), _GENERATOR)
+_p.declare("random_erasing", _p.images("x"), _p.probability("p", 0.5),
+           _p.rule("scale", (0.02, 0.33), check_positive_range), _p.rule("ratio", (0.3, 3.3), check_positive_range),
+           _p.rule("value", 0.0, _fill_value), _GENERATOR)
+_p.declare("conv2d", _p.images("x"), _p.images("weight"))
+_p.declare("fractional_max_pool2d", _p.free("x"), _p.free("kernel_size"), _p.free("output_size"), _GENERATOR)

@@ -5,32 +5,19 @@ import numpy as np
 from impls.protocol import Operation, register
 from impls.protocol.calls import BAD, NOT_PROBABILITIES, Array, extend, invalid_values, template_call
 
-register(
-    Operation(
-        name="dropout",
-        family="dropout",
-        summary="Inverted dropout: drop with probability p, scale survivors by 1/(1-p); identity in eval.",
-        torch_signature="dropout(x, p=0.5, *, training=True, generator=None) -> (out, keep_mask)",
-        numpy_signature="dropout_forward(x, p=0.5, *, training=True, generator=None) -> (out, cache); "
-        "dropout_backward(dout, cache) -> dx; cache['mask'] is the boolean keep mask",
-        stochastic=True,
-        claims=("DROPOUT.INVERTED.MEAN", "DROPOUT.INVERTED.VARIANCE", "DROPOUT.INVERTED.EVAL_IDENTITY"),
-    )
-)
-
-register(
-    Operation(
-        name="dropout_standard",
-        family="dropout",
-        summary="Standard (original) dropout: drop with probability p, no training-time scaling; "
-        "eval multiplies by the keep probability 1-p.",
-        torch_signature="dropout_standard(x, p=0.5, *, training=True, generator=None) -> (out, keep_mask)",
-        numpy_signature="dropout_standard_forward(x, p=0.5, *, training=True, generator=None) -> (out, cache); "
-        "dropout_standard_backward(dout, cache) -> dx",
-        stochastic=True,
-        claims=("DROPOUT.STANDARD.TEST_SCALING",),
-    )
-)
+# The two rules differ only in where the 1/(1-p) goes: training (inverted) or eval (standard); same signature.
+for _name, _summary, _claims in (
+    ("dropout", "Inverted dropout: drop with probability p, scale survivors by 1/(1-p); identity in eval.",
+     ("DROPOUT.INVERTED.MEAN", "DROPOUT.INVERTED.VARIANCE", "DROPOUT.INVERTED.EVAL_IDENTITY")),
+    ("dropout_standard", "Standard (original) dropout: drop with probability p, no training-time scaling; "
+     "eval multiplies by the keep probability 1-p.", ("DROPOUT.STANDARD.TEST_SCALING",)),
+):
+    register(Operation(
+        name=_name, family="dropout", summary=_summary, stochastic=True, claims=_claims,
+        torch_signature=f"{_name}(x, p=0.5, *, training=True, generator=None) -> (out, keep_mask)",
+        numpy_signature=f"{_name}_forward(x, p=0.5, *, training=True, generator=None) -> (out, cache); "
+        f"{_name}_backward(dout, cache) -> dx; cache['mask'] is the boolean keep mask",
+    ))
 
 
 def _example(target, device: str, dtype: str, seed: int, *, p: float = 0.3,
@@ -53,3 +40,11 @@ for _name, _eval_rule, _rule in (("dropout", "identity", _inverted), ("dropout_s
            structure=_rule, backward_rule=_rule,
            invalid=invalid_values("p", NOT_PROBABILITIES, "[0, 1]",
                                   template_call(_name, Array(np.ones(4)), BAD, training=True, stochastic=True)))
+
+
+# ---------------------------------------------------------------- signatures and parameter ranges (impls/protocol/parameters.py)
+
+from impls.protocol import parameters as _p  # noqa: E402 - after the operations it describes are registered
+
+for _name in ("dropout", "dropout_standard"):
+    _p.declare(_name, _p.array("x"), _p.probability("p", 0.5), _p.flag("training", True), _p.generator())

@@ -3,6 +3,9 @@
 Conventions: ``p`` is a drop probability (PyTorch's); ``epsilon`` is the label-smoothing mass.
 Every stochastic operation takes ``generator=`` and returns the noise it drew, so structure is
 checked exactly and a failure replays from its seed.
+
+Over 400 lines: the specs of nineteen operations (summary, signature, parameters, invalid-input table,
+example call, random unit and eval rule each), one record per operation, so they are read in one place.
 """
 
 import math
@@ -375,3 +378,51 @@ extend("embedding_dropout", invalid=invalid_values(
 extend("dropblock2d", invalid=invalid_values("p", (1.5,), "[0, 1]", template_call("dropblock2d", _X4, BAD, 2, stochastic=True)))
 extend("survival_probabilities", invalid=invalid_values("p_last", (-0.1,), "[0, 1]",
                                                         template_call("survival_probabilities", 4, BAD)))
+
+
+# ---------------------------------------------------------------- signatures and parameter ranges (impls/protocol/parameters.py)
+
+from impls.protocol import parameters as _p  # noqa: E402 - after the operations it describes are registered
+
+#: F.cross_entropy's reductions.
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_interval(op: str, name: str, value: object) -> tuple[float, float]:
+    """A (low, high) pair of finite reals with low ≤ high (ShakeDrop's α and β ranges)."""
+    from impls.validation import check_real
+
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise TypeError(f"{op}: {name} must be a (low, high) pair, got {value!r}")
+    low, high = (check_real(op, name, v) for v in value)
+    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+        raise ValueError(f"{op}: {name} must satisfy low ≤ high, both finite, got {value!r}")
+    return low, high
+
+
+#: The tail every stochastic operation shares: training mode and the explicit generator.
+_TRAIN = (_p.flag("training", True), _p.generator())
+_X = _p.array("x")
+
+# epsilon and convention are checked together (off_target needs K ≥ 2) by smoothing_values, in the body.
+_p.declare("smooth_labels", _p.free("targets"), _p.integer("num_classes", low=1), _p.free("epsilon"),
+           _p.free("convention", "uniform"))
+_p.declare("label_smoothing_cross_entropy", _p.array("logits"), _p.free("targets"), _p.free("epsilon"),
+           _p.free("convention", "uniform"), _p.choice("reduction", "mean", REDUCTIONS), _p.free("weight", None),
+           _p.free("ignore_index", -100))
+_p.declare("gaussian_dropout", _X, _p.real("p", 0.5, low=0.0, high=1.0, closed="low"), *_TRAIN)
+for _name in ("dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"):
+    _p.declare(_name, _X, _p.probability("p", 0.5), *_TRAIN)
+_p.declare("dropconnect_linear", _X, _p.array("weight"), _p.free("bias"), _p.probability("p", 0.5), *_TRAIN)
+_p.declare("locked_dropout", _X, _p.probability("p", 0.5), _p.flag("batch_first", False), *_TRAIN)
+_p.declare("embedding_dropout", _p.free("indices"), _p.array("weight"), _p.probability("p", 0.5), *_TRAIN)
+for _name in ("stochastic_depth", "stochastic_depth_original"):
+    _p.declare(_name, _X, _p.probability("p"), _p.choice("mode", "row", ("row", "batch")), *_TRAIN)
+_p.declare("survival_probabilities", _p.integer("num_layers", low=1), _p.probability("p_last"))
+_p.declare("gaussian_noise", _X, _p.nonnegative("sigma"), *_TRAIN)
+_p.declare("attention_dropout", _p.array("q"), _p.array("k"), _p.array("v"), _p.probability("p", 0.0), *_TRAIN)
+_p.declare("dropblock2d", _X, _p.probability("p"), _p.integer("block_size", low=1), *_TRAIN)
+# keep_probability is an array of probabilities broadcast to x: its range is checked entry by entry in the body.
+_p.declare("adaptive_dropout", _X, _p.free("keep_probability"), *_TRAIN)
+_p.declare("shakedrop", _X, _p.probability("p", 0.5), _p.rule("alpha_range", (-1.0, 1.0), check_interval),
+           _p.rule("beta_range", (0.0, 1.0), check_interval), *_TRAIN)

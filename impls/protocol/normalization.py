@@ -23,6 +23,7 @@ together, declares it in ``OPTIONAL_AFFINE = ("batch_norm", "layer_norm")`` (the
 """
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -77,12 +78,18 @@ def check_convention(op: str, name: str, value: object) -> str:
     return str(value)
 
 
-def check_parameter_shape(op: str, name: str, shape: tuple[int, ...], expected: tuple[int, ...]) -> None:
-    if tuple(shape) != tuple(expected):
+def shapes_of(**arrays: Any) -> dict[str, tuple[int, ...] | None]:
+    """The shapes of the per-channel (or per-feature) parameters; None stands for an optional one left out."""
+    return {name: None if value is None else tuple(value.shape) for name, value in arrays.items()}
+
+
+def check_parameter_shape(op: str, name: str, shape: tuple[int, ...] | None, expected: tuple[int, ...]) -> None:
+    """`shape` must be `expected`; None (an optional γ or β left out: 1 or 0 of that shape) always fits."""
+    if shape is not None and tuple(shape) != tuple(expected):
         raise ValueError(f"{op}: {name} must have shape {tuple(expected)}, got {tuple(shape)}")
 
 
-def check_batch_norm_shapes(x_shape: tuple[int, ...], training: bool, **parameter_shapes: tuple[int, ...]) -> int:
+def check_batch_norm_shapes(x_shape: tuple[int, ...], training: bool, **parameter_shapes: tuple[int, ...] | None) -> int:
     """Validate x's rank and batch size and every per-channel parameter's shape; return the channel count C."""
     op = "batch_norm"
     if len(x_shape) not in (2, 4):
@@ -102,7 +109,7 @@ def check_batch_norm_shapes(x_shape: tuple[int, ...], training: bool, **paramete
 
 
 def check_layer_norm_shapes(
-    x_shape: tuple[int, ...], normalized_shape: object, **parameter_shapes: tuple[int, ...]
+    x_shape: tuple[int, ...], normalized_shape: object, **parameter_shapes: tuple[int, ...] | None
 ) -> tuple[int, ...]:
     """Validate normalized_shape against x's trailing axes and gamma/beta; return normalized_shape as a tuple."""
     op = "layer_norm"
@@ -161,3 +168,14 @@ extend("layer_norm", invalid=(
     Invalid("normalized_shape", (4,), "trailing axes", _normalization_call("layer_norm", normalized_shape=(4,))),
     *(Invalid(name, (4,), "(3,)", _normalization_call("layer_norm", param=name)) for name in ("gamma", "beta")),
 ))
+
+
+# ---------------------------------------------------------------- signatures and parameter ranges (impls/protocol/parameters.py)
+
+from impls.protocol import parameters as _p  # noqa: E402 - after the operations it describes are registered
+
+_AFFINE = (_p.array("gamma", optional=True), _p.array("beta", optional=True))
+_p.declare("batch_norm", _p.array("x"), *_AFFINE, _p.array("running_mean"), _p.array("running_var"),
+           _p.flag("training", True), _p.probability("momentum", 0.1), _p.positive("eps", 1e-5),
+           *(_p.rule(name, values[0], check_convention) for name, values in BATCH_NORM_CONVENTION_VALUES.items()))
+_p.declare("layer_norm", _p.array("x"), _p.free("normalized_shape"), *_AFFINE, _p.positive("eps", 1e-5))

@@ -9,6 +9,9 @@ returning new arrays (never writing into its inputs). Conventions: ``l2_penalty(
 update order and return ``(w_new, state)``.
 """
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from impls.protocol import Invalid, Operation, register
@@ -136,3 +139,77 @@ for _name, _parameter, _value, _allowed, _template, _shown in (
     ("max_norm", "dim", 5, "[-2, 1]", template_call("max_norm", _M, 1.0, dim=BAD), None),
 ):
     extend(_name, invalid=(Invalid(_parameter, _value, _allowed, _template(_value), shown=_shown),))
+
+
+# ---------------------------------------------------------------- signatures and parameter ranges (impls/protocol/parameters.py)
+
+from impls.protocol import parameters as _p  # noqa: E402 - after the operations it describes are registered
+
+
+def _power_iterations(op: str, name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{op}: {name} must be an integer in [0, inf), got {value!r}")
+    return value
+
+
+def _betas(op: str, name: str, value: object) -> tuple[float, float]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{op}: {name} must be a pair (beta1, beta2), got {value!r}")
+    return (_p.real(f"{name}[0]", low=0.0, high=1.0, closed="low").check(op, value[0], None),
+            _p.real(f"{name}[1]", low=0.0, high=1.0, closed="low").check(op, value[1], None))
+
+
+_STEP = (_p.array("w"), _p.array("grad"))
+_ADAM = (_p.rule("betas", (0.9, 0.999), _betas), _p.nonnegative("eps", 1e-8))
+
+_p.declare("l2_penalty", _p.array("w"), _p.nonnegative("lam"), _p.flag("half", True))
+_p.declare("l1_penalty", _p.array("w"), _p.nonnegative("lam"))
+_p.declare("elastic_net_penalty", _p.array("w"), _p.nonnegative("l1"), _p.nonnegative("l2"), _p.flag("half", False))
+_p.declare("entropy_penalty", _p.array("x"), _p.flag("from_logits", True), _p.free("dim", -1))
+_p.declare("orthogonality_penalty", _p.array("w"))
+_p.declare("soft_threshold", _p.array("w"), _p.nonnegative("threshold"))
+_p.declare("l1_subgradient_step", *_STEP, _p.nonnegative("lr"), _p.nonnegative("lam"))
+_p.declare("max_norm", _p.array("w"), _p.positive("c"), _p.free("dim", 0))  # dim's range depends on w.ndim
+_p.declare("spectral_norm", _p.array("w"), _p.rule("n_power_iterations", 1, _power_iterations), _p.generator(),
+           _p.free("u", None), _p.flag("training", True))
+_p.declare("clip_grad_norm", _p.arrays("grads"), _p.nonnegative("max_norm"),
+           _p.real("norm_type", 2.0, low=0.0, closed="high"), _p.flag("error_if_nonfinite", False))
+_p.declare("clip_grad_value", _p.arrays("grads"), _p.nonnegative("clip_value"))
+# nesterov's rule (momentum > 0, dampening 0) involves two other parameters: sgd_step's body checks it.
+_p.declare("sgd_step", *_STEP, _p.nonnegative("lr"), _p.nonnegative("weight_decay", 0.0),
+           _p.nonnegative("momentum", 0.0), _p.probability("dampening", 0.0), _p.flag("nesterov", False),
+           _p.free("buffer", None))
+_p.declare("adam_step", *_STEP, _p.nonnegative("lr", 1e-3), *_ADAM, _p.nonnegative("weight_decay", 0.0),
+           _p.free("state", None))
+_p.declare("adamw_step", *_STEP, _p.nonnegative("lr", 1e-3), *_ADAM, _p.nonnegative("weight_decay", 1e-2),
+           _p.free("state", None))
+_p.declare("grouped_steps", _p.free("params"), _p.free("grads"), _p.choice("optimizer", _p.REQUIRED, ("sgd", "adam", "adamw")),
+           _p.free("lr"), _p.free("weight_decay"), _p.free("no_decay", ()))
+
+
+# ---------------------------------------------------------------- checks and bookkeeping the references share
+
+
+def check_nesterov(nesterov: bool, momentum: float, dampening: float) -> None:
+    """torch.optim.SGD's rule: Nesterov momentum needs a momentum in (0, inf) and zero dampening."""
+    if nesterov and (momentum == 0 or dampening != 0):
+        raise ValueError(f"sgd_step: nesterov needs momentum in (0, inf) and dampening 0, got momentum={momentum}, "
+                         f"dampening={dampening}")
+
+
+def run_grouped_steps(steps: dict[str, Callable[..., Any]], params: dict[str, Any], grads: Sequence[dict[str, Any]],
+                      optimizer: str, lr: float, weight_decay: float, no_decay: Sequence[str]) -> dict[str, Any]:
+    """Run len(grads) steps of steps[optimizer] with two parameter groups: names in `no_decay` (biases,
+    normalization scales and shifts) get weight_decay=0, all others `weight_decay`; each name keeps its
+    own optimizer state. The per-step arithmetic is the backend's own `steps`; this is only the loop."""
+    step = steps[optimizer]
+    current = dict(params)
+    states: dict[str, Any] = {name: None for name in params}
+    for grad in grads:
+        for name, value in current.items():
+            decay = 0.0 if name in no_decay else weight_decay
+            if optimizer == "sgd":
+                current[name], _ = step(value, grad[name], lr, weight_decay=decay)
+            else:
+                current[name], states[name] = step(value, grad[name], lr, weight_decay=decay, state=states[name])
+    return current

@@ -4,28 +4,34 @@
 - rotate: F.affine_grid + F.grid_sample (align_corners=True, zero padding), the machinery
   torchvision's tensor rotation uses, with the protocol's conventions: centre ((H-1)/2, (W-1)/2),
   counterclockwise angles, "nearest" or "bilinear". The grid is computed in float32 or wider, then rounded to x's dtype.
+
+Signatures and defaults are the specs' (``@adapter``, impls/protocol/augmentation.py); arguments go to PyTorch unchecked.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["conv2d", "fractional_max_pool2d", "rot90", "rotate"]
+from impls.protocol.parameters import exported, implements
+
+#: The spec's signature and defaults, no checks of ours in front of PyTorch's.
+adapter = partial(implements, check=False)
 
 
+@adapter("conv2d")
 def conv2d(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """F.conv2d(x, weight): stride 1, no padding, no bias."""
     return F.conv2d(x, weight)
 
 
-def fractional_max_pool2d(
-    x: torch.Tensor, kernel_size: int | tuple[int, int], output_size: int | tuple[int, int], *,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@adapter("fractional_max_pool2d")
+def fractional_max_pool2d(x: torch.Tensor, kernel_size: int | tuple[int, int], output_size: int | tuple[int, int], *,
+                          generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """F.fractional_max_pool2d with its `_random_samples` (N, C, 2) drawn uniformly from `generator` in x's dtype.
 
     PyTorch's rule (Graham 2014, pseudo-random, overlapping): per plane, windows of kernel_size start at
@@ -38,12 +44,14 @@ def fractional_max_pool2d(
     return out, samples
 
 
-def rot90(x: torch.Tensor, k: int = 1) -> torch.Tensor:
+@adapter("rot90")
+def rot90(x: torch.Tensor, k: int) -> torch.Tensor:
     """torch.rot90(x, k, dims=(2, 3)): k counterclockwise quarter turns of every image."""
     return torch.rot90(x, k, dims=(2, 3))
 
 
-def rotate(x: torch.Tensor, angle: float, *, interpolation: str = "nearest", fill: float = 0.0) -> torch.Tensor:
+@adapter("rotate")
+def rotate(x: torch.Tensor, angle: float, *, interpolation: str, fill: float) -> torch.Tensor:
     """Rotate counterclockwise by `angle` degrees about the centre with F.affine_grid/F.grid_sample.
 
     In pixel offsets (u down, v right) the source of output (u, v) is (cos·u + sin·v, -sin·u + cos·v).
@@ -82,10 +90,9 @@ except ImportError:
 if _RandomErasing is not None:
     from impls.torch_native.seeding import seeded_from
 
-    def random_erasing(
-        x: torch.Tensor, p: float = 0.5, scale: tuple[float, float] = (0.02, 0.33),
-        ratio: tuple[float, float] = (0.3, 3.3), *, value: str | float = 0.0, generator: torch.Generator | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    @adapter("random_erasing")
+    def random_erasing(x: torch.Tensor, p: float, scale: tuple[float, float], ratio: tuple[float, float], *,
+                       value: str | float, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
         """torchvision's RandomErasing, image by image (its forward's `torch.rand(1) < p`, then get_params and
         F.erase), reading the global RNG seeded from `generator`. Boxes (y1, y2, x1, x2); (0, 0, 0, 0) if kept."""
         images, boxes = [], []
@@ -105,4 +112,5 @@ if _RandomErasing is not None:
                 boxes.append((top, top + height, left, left + width))
         return torch.stack(images), torch.tensor(boxes, dtype=torch.long, device=x.device)
 
-    __all__ += ["random_erasing"]
+
+__all__ = exported(globals())

@@ -4,36 +4,26 @@ F.alpha_dropout, F.feature_alpha_dropout, and torchvision.ops.stochastic_depth w
 PyTorch has no Gaussian dropout, DropConnect, locked or embedding dropout, and no stand-alone label
 smoothing: those operations are "not implemented" here. Built-ins that read the global RNG run from
 the caller's generator (seeding.seeded_from); the mask is recovered by replaying the same seed.
+Signatures and defaults are the specs' (``@adapter``, impls/protocol/noise.py); arguments go to PyTorch unchecked.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 import torch.nn.functional as F
 
+from impls.protocol.parameters import exported, implements
 from impls.torch_native.seeding import seeded_from
 
-__all__ = [
-    "label_smoothing_cross_entropy",
-    "dropout1d",
-    "dropout2d",
-    "dropout3d",
-    "alpha_dropout",
-    "feature_alpha_dropout",
-    "attention_dropout",
-]
+#: The spec's signature and defaults, no checks of ours in front of PyTorch's.
+adapter = partial(implements, check=False)
 
 
-def label_smoothing_cross_entropy(
-    logits: torch.Tensor,
-    targets: torch.Tensor,
-    epsilon: float,
-    *,
-    convention: str = "uniform",
-    reduction: str = "mean",
-    weight: torch.Tensor | None = None,
-    ignore_index: int = -100,
-) -> torch.Tensor:
+@adapter("label_smoothing_cross_entropy")
+def label_smoothing_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, epsilon: float, *, convention: str,
+                                  reduction: str, weight: torch.Tensor | None, ignore_index: int) -> torch.Tensor:
     """F.cross_entropy(label_smoothing=ε). PyTorch implements the uniform convention only; the off-target
     convention ε → ε/(K-1) is uniform smoothing with ε·K/(K-1), which PyTorch accepts while that is ≤ 1."""
     num_classes = logits.shape[1 if logits.dim() >= 2 else 0]
@@ -81,41 +71,45 @@ def _channel_mask(probe: torch.Tensor, leading: int) -> torch.Tensor:
     return probe[index]
 
 
-def _feature(function, leading_by_ndim: dict[int, int]):
-    def adapter(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
-                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def _feature(operation: str, function, leading_by_ndim: dict[int, int]):
+    @adapter(operation)
+    def feature_dropout(x: torch.Tensor, p: float, *, training: bool,
+                        generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
         out, probe = _replayed(function, x, p, training, generator)
         leading = leading_by_ndim.get(x.dim(), 2)
         return out, _channel_mask(probe, leading) != 0
 
-    return adapter
+    feature_dropout.__name__ = feature_dropout.__qualname__ = operation
+    return feature_dropout
 
 
-dropout1d = _feature(F.dropout1d, {2: 1, 3: 2})
+dropout1d = _feature("dropout1d", F.dropout1d, {2: 1, 3: 2})
 dropout1d.__doc__ = "F.dropout1d (nn.Dropout1d), seeded from `generator`; mask: one entry per channel."
 # F.dropout2d treats 3-D input as (N, C, L) and warns (PyTorch's documented historical behaviour).
-dropout2d = _feature(F.dropout2d, {3: 2, 4: 2})
+dropout2d = _feature("dropout2d", F.dropout2d, {3: 2, 4: 2})
 dropout2d.__doc__ = "F.dropout2d (nn.Dropout2d), seeded from `generator`; mask: one entry per channel."
-dropout3d = _feature(F.dropout3d, {4: 1, 5: 2})
+dropout3d = _feature("dropout3d", F.dropout3d, {4: 1, 5: 2})
 dropout3d.__doc__ = "F.dropout3d (nn.Dropout3d), seeded from `generator`; mask: one entry per channel."
 
 
-def alpha_dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
-                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@adapter("alpha_dropout")
+def alpha_dropout(x: torch.Tensor, p: float, *, training: bool, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """F.alpha_dropout (nn.AlphaDropout); on ones a kept unit gives a(1 + pα) > 0, a dropped one -aα(1-p) < 0."""
     out, probe = _replayed(F.alpha_dropout, x, p, training, generator)
     return out, probe > 0
 
 
-def feature_alpha_dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
-                          generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@adapter("feature_alpha_dropout")
+def feature_alpha_dropout(x: torch.Tensor, p: float, *, training: bool,
+                          generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """F.feature_alpha_dropout (nn.FeatureAlphaDropout): one decision per (N, C) channel."""
     out, probe = _replayed(F.feature_alpha_dropout, x, p, training, generator)
     return out, _channel_mask(probe, 2) > 0
 
 
-def attention_dropout(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, p: float = 0.0, *, training: bool = True,
-                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@adapter("attention_dropout")
+def attention_dropout(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, p: float, *, training: bool,
+                      generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """F.scaled_dot_product_attention(dropout_p=p), seeded from `generator`. The keep mask is recovered by replaying
     the same seed with v = identity, whose output is the dropped attention matrix itself (zeros where dropped)."""
     dropout_p = p if training else 0.0
@@ -137,8 +131,9 @@ except ImportError:
 
 if _tv_ops is not None:
 
-    def stochastic_depth(x: torch.Tensor, p: float, mode: str = "row", *, training: bool = True,
-                         generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    @adapter("stochastic_depth")
+    def stochastic_depth(x: torch.Tensor, p: float, mode: str, *, training: bool,
+                         generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
         """torchvision.ops.stochastic_depth, seeded from `generator`; mask recovered by replay on ones."""
 
         def function(v: torch.Tensor, p: float, training: bool) -> torch.Tensor:
@@ -148,4 +143,5 @@ if _tv_ops is not None:
         leading = 1 if mode == "row" else 0
         return out, _channel_mask(probe, leading) != 0
 
-    __all__.append("stochastic_depth")
+
+__all__ = exported(globals())

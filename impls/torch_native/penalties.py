@@ -4,66 +4,67 @@ Each function calls the built-in a user would call (F.mse_loss / F.l1_loss for t
 Categorical.entropy, F.softshrink, torch.renorm, parametrizations.spectral_norm, clip_grad_norm_,
 clip_grad_value_, torch.optim.SGD / Adam / AdamW one step at a time) and adds nothing to the
 arithmetic. PyTorch has no orthogonality penalty and no L1 subgradient step: those are reported
-"not implemented" for this target.
+"not implemented" for this target. Signatures and defaults are the specs' (``@adapter``, from
+impls/protocol/penalties.py); no argument is checked here, so PyTorch's own acceptances stay visible.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch.nn.utils import clip_grad_norm_, clip_grad_value_, parametrizations
 
+from impls.protocol.parameters import exported, implements
 from impls.torch_native.seeding import seeded_from
 
-__all__ = [
-    "l2_penalty", "l1_penalty", "elastic_net_penalty", "entropy_penalty",
-    "soft_threshold", "max_norm", "spectral_norm", "clip_grad_norm", "clip_grad_value",
-    "sgd_step", "adam_step", "adamw_step", "grouped_steps",
-]
+#: The spec's signature and defaults, no checks of ours in front of PyTorch's.
+adapter = partial(implements, check=False)
 
 
-def l2_penalty(w: torch.Tensor, lam: float, *, half: bool = True) -> torch.Tensor:
+@adapter("l2_penalty")
+def l2_penalty(w: torch.Tensor, lam: float, *, half: bool) -> torch.Tensor:
     """(λ/2)‖w‖² (half) or λ‖w‖² through F.mse_loss(w, 0, reduction="sum")."""
     return (lam / 2 if half else lam) * F.mse_loss(w, torch.zeros_like(w), reduction="sum")
 
 
+@adapter("l1_penalty")
 def l1_penalty(w: torch.Tensor, lam: float) -> torch.Tensor:
     """λ‖w‖₁ through F.l1_loss(w, 0, reduction="sum")."""
     return lam * F.l1_loss(w, torch.zeros_like(w), reduction="sum")
 
 
-def elastic_net_penalty(w: torch.Tensor, l1: float, l2: float, *, half: bool = False) -> torch.Tensor:
+@adapter("elastic_net_penalty")
+def elastic_net_penalty(w: torch.Tensor, l1: float, l2: float, *, half: bool) -> torch.Tensor:
     return l1_penalty(w, l1) + l2_penalty(w, l2, half=half)
 
 
-def entropy_penalty(x: torch.Tensor, *, from_logits: bool = True, dim: int = -1) -> torch.Tensor:
+@adapter("entropy_penalty")
+def entropy_penalty(x: torch.Tensor, *, from_logits: bool, dim: int) -> torch.Tensor:
     """Σ over rows of torch.distributions.Categorical(...).entropy() along `dim`."""
     rows = x.movedim(dim, -1)
     distribution = torch.distributions.Categorical(logits=rows) if from_logits else torch.distributions.Categorical(probs=rows)
     return distribution.entropy().sum()
 
 
+@adapter("soft_threshold")
 def soft_threshold(w: torch.Tensor, threshold: float) -> torch.Tensor:
     """F.softshrink(w, lambd=threshold)."""
     return F.softshrink(w, lambd=threshold)
 
 
-def max_norm(w: torch.Tensor, c: float, *, dim: int = 0) -> torch.Tensor:
+@adapter("max_norm")
+def max_norm(w: torch.Tensor, c: float, *, dim: int) -> torch.Tensor:
     """torch.renorm(w, p=2, dim=dim, maxnorm=c) (it scales by c/(‖slice‖ + 1e-7))."""
     return torch.renorm(w, p=2, dim=dim, maxnorm=c)
 
 
-def spectral_norm(
-    w: torch.Tensor,
-    *,
-    n_power_iterations: int = 1,
-    generator: torch.Generator | None = None,
-    u: torch.Tensor | None = None,
-    training: bool = True,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@adapter("spectral_norm")
+def spectral_norm(w: torch.Tensor, *, n_power_iterations: int, generator: torch.Generator | None,
+                  u: torch.Tensor | None, training: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """parametrizations.spectral_norm's module applied to w; returns (W/σ̂, its u after the call).
 
     The built-in draws (u, v) from the global RNG at registration (seeded here from `generator`) and
@@ -96,15 +97,16 @@ def _holders(grads: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     return holders
 
 
-def clip_grad_norm(
-    grads: Sequence[torch.Tensor], max_norm: float, *, norm_type: float = 2.0, error_if_nonfinite: bool = False
-) -> tuple[list[torch.Tensor], torch.Tensor]:
+@adapter("clip_grad_norm")
+def clip_grad_norm(grads: Sequence[torch.Tensor], max_norm: float, *, norm_type: float,
+                   error_if_nonfinite: bool) -> tuple[list[torch.Tensor], torch.Tensor]:
     """clip_grad_norm_ on parameters whose .grad are copies of `grads`; returns (clipped, total_norm)."""
     holders = _holders(grads)
     total = clip_grad_norm_(holders, max_norm, norm_type=norm_type, error_if_nonfinite=error_if_nonfinite)
     return [h.grad for h in holders], total
 
 
+@adapter("clip_grad_value")
 def clip_grad_value(grads: Sequence[torch.Tensor], clip_value: float) -> list[torch.Tensor]:
     holders = _holders(grads)
     clip_grad_value_(holders, clip_value)
@@ -122,17 +124,9 @@ def _parameter(w: torch.Tensor, grad: torch.Tensor) -> torch.nn.Parameter:
     return parameter
 
 
-def sgd_step(
-    w: torch.Tensor,
-    grad: torch.Tensor,
-    lr: float,
-    *,
-    weight_decay: float = 0.0,
-    momentum: float = 0.0,
-    dampening: float = 0.0,
-    nesterov: bool = False,
-    buffer: torch.Tensor | None = None,
-) -> tuple[torch.Tensor, torch.Tensor | None]:
+@adapter("sgd_step")
+def sgd_step(w: torch.Tensor, grad: torch.Tensor, lr: float, *, weight_decay: float, momentum: float,
+             dampening: float, nesterov: bool, buffer: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
     """torch.optim.SGD(...).step() once; `buffer` is loaded as state["momentum_buffer"]."""
     parameter = _parameter(w, grad)
     optimizer = torch.optim.SGD([parameter], lr=lr, weight_decay=weight_decay, momentum=momentum,
@@ -160,30 +154,16 @@ def _adam_like(cls: type, w: torch.Tensor, grad: torch.Tensor, lr: float, betas:
                                 "exp_avg_sq": held["exp_avg_sq"].clone()}
 
 
-def adam_step(
-    w: torch.Tensor,
-    grad: torch.Tensor,
-    lr: float = 1e-3,
-    *,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 0.0,
-    state: dict | None = None,
-) -> tuple[torch.Tensor, dict]:
+@adapter("adam_step")
+def adam_step(w: torch.Tensor, grad: torch.Tensor, lr: float, *, betas: tuple[float, float], eps: float,
+              weight_decay: float, state: dict | None) -> tuple[torch.Tensor, dict]:
     """torch.optim.Adam(...).step() once, from `state` = {"step", "exp_avg", "exp_avg_sq"}."""
     return _adam_like(torch.optim.Adam, w, grad, lr, betas, eps, weight_decay, state)
 
 
-def adamw_step(
-    w: torch.Tensor,
-    grad: torch.Tensor,
-    lr: float = 1e-3,
-    *,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 1e-2,
-    state: dict | None = None,
-) -> tuple[torch.Tensor, dict]:
+@adapter("adamw_step")
+def adamw_step(w: torch.Tensor, grad: torch.Tensor, lr: float, *, betas: tuple[float, float], eps: float,
+               weight_decay: float, state: dict | None) -> tuple[torch.Tensor, dict]:
     """torch.optim.AdamW(...).step() once."""
     return _adam_like(torch.optim.AdamW, w, grad, lr, betas, eps, weight_decay, state)
 
@@ -191,15 +171,9 @@ def adamw_step(
 _OPTIMIZERS: dict[str, Any] = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
 
 
-def grouped_steps(
-    params: dict[str, torch.Tensor],
-    grads: Sequence[dict[str, torch.Tensor]],
-    *,
-    optimizer: str,
-    lr: float,
-    weight_decay: float,
-    no_decay: Sequence[str] = (),
-) -> dict[str, torch.Tensor]:
+@adapter("grouped_steps")
+def grouped_steps(params: dict[str, torch.Tensor], grads: Sequence[dict[str, torch.Tensor]], *, optimizer: str,
+                  lr: float, weight_decay: float, no_decay: Sequence[str]) -> dict[str, torch.Tensor]:
     """One optimizer over two parameter groups (the usual recipe): names in `no_decay` (biases,
     normalization parameters) in a group with weight_decay=0, the rest with `weight_decay`."""
     parameters = {name: torch.nn.Parameter(value.detach().clone()) for name, value in params.items()}
@@ -213,3 +187,6 @@ def grouped_steps(
             parameter.grad = grad[name].detach().clone()
         engine.step()
     return {name: parameter.detach() for name, parameter in parameters.items()}
+
+
+__all__ = exported(globals())

@@ -3,71 +3,37 @@
 Images are (N, C, H, W) tensors. Every stochastic operation takes ``generator=`` (a torch.Generator
 on the input's device) and returns the random parameters it drew beside its output.
 
-Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
-forward/backward pair with its own validation.
+Signatures, defaults and parameter checks are the specs' (impls/protocol/augmentation.py), applied by
+``@reference``; early stopping is the NumPy reference's class (pure Python over metrics, no arrays).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
+from functools import partial
 from typing import Any
 
 import torch
 
 # Early stopping is pure Python over metrics; states are deep-copied (tensors and state_dicts alike).
-from impls.numpy_ref.augmentation import (
-    EarlyStopping,
-    _check_int,
-    _check_range,
-    _check_size,
-    cutmix_box,
-    cutmix_weights,
-)
-from impls.validation import check_in_range, check_probability, check_real
+from impls.numpy_ref.augmentation import EarlyStopping, cutmix_box, cutmix_weights  # noqa: F401 - EarlyStopping is re-exported
+from impls.protocol import parameters as _p
+from impls.protocol.augmentation import check_labels_shape
+from impls.protocol.parameters import exported, implements, torch_tensor
 
-__all__ = [
-    "EarlyStopping",
-    "color_jitter",
-    "conv2d",
-    "cutmix",
-    "cutout",
-    "mixup",
-    "random_crop",
-    "random_erasing",
-    "random_gaussian_noise",
-    "random_hflip",
-    "random_rot90",
-    "random_rotation",
-    "random_scale",
-    "random_vflip",
-    "rot90",
-    "rotate",
-]
+reference = partial(implements, array=torch_tensor)
 
 
-# ---------------------------------------------------------------- input checks
+# ---------------------------------------------------------------- the spec's checks, for code outside the references
+# (the defect catalogue builds its defective variants from these pieces)
 
 
 def _check_floating(op: str, name: str, x: Any, *, ndim: int | None = None) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(f"{op}: {name} must be a floating-point torch.Tensor, got {type(x).__name__}")
-    if ndim is not None and x.dim() != ndim:
-        raise ValueError(f"{op}: {name} must have {ndim} dimensions (N, C, H, W), got shape {tuple(x.shape)}")
-    if x.dim() == 0 or x.shape[0] == 0:
-        raise ValueError(f"{op}: {name} must have a non-empty batch dimension, got shape {tuple(x.shape)}")
-    return x
-
-
-def _check_labels(op: str, y: Any, x: torch.Tensor) -> torch.Tensor:
-    y = _check_floating(op, "y_onehot", y)
-    if y.dim() != 2 or y.shape[0] != x.shape[0]:
-        raise ValueError(f"{op}: y_onehot must have shape ({x.shape[0]}, num_classes), got {tuple(y.shape)}")
-    return y
+    return _p.Parameter(name, kind="array", ndim=ndim, batch=True).check(op, x, torch_tensor)
 
 
 def _check_alpha(op: str, alpha: Any) -> float:
-    return check_in_range(op, "alpha", alpha, 0.0, math.inf, closed="neither")
+    return _p.positive("alpha").check(op, alpha, None)
 
 
 def _beta(alpha: float, generator: torch.Generator | None, device: torch.device) -> float:
@@ -91,33 +57,29 @@ def _mix(a: torch.Tensor, own_weight: float, partner_weight: float, permutation:
 # ---------------------------------------------------------------- mixing
 
 
-def mixup(
-    x: torch.Tensor, y_onehot: torch.Tensor, alpha: float = 1.0, *, generator: torch.Generator | None = None
-) -> tuple[torch.Tensor, torch.Tensor, tuple[float, torch.Tensor]]:
+@reference("mixup")
+def mixup(x: torch.Tensor, y_onehot: torch.Tensor, alpha: float, *,
+          generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor, tuple[float, torch.Tensor]]:
     """Mixup: one λ ~ Beta(alpha, alpha) per batch, partner = a random permutation of the batch.
 
     Return (λ·x + (1-λ)·x[perm], λ·y + (1-λ)·y[perm], (λ, perm)).
     """
-    x = _check_floating("mixup", "x", x)
-    y_onehot = _check_labels("mixup", y_onehot, x)
-    alpha = _check_alpha("mixup", alpha)
+    check_labels_shape("mixup", tuple(y_onehot.shape), tuple(x.shape))
     lam = _beta(alpha, generator, x.device)
     permutation = torch.randperm(x.shape[0], generator=generator, device=x.device)
     rest = 1.0 - lam
     return _mix(x, lam, rest, permutation), _mix(y_onehot, lam, rest, permutation), (lam, permutation)
 
 
-def cutmix(
-    x: torch.Tensor, y_onehot: torch.Tensor, alpha: float = 1.0, *, generator: torch.Generator | None = None
-) -> tuple[torch.Tensor, torch.Tensor, tuple[float, tuple[int, int, int, int], torch.Tensor]]:
+@reference("cutmix")
+def cutmix(x: torch.Tensor, y_onehot: torch.Tensor, alpha: float, *,
+           generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor, tuple[float, tuple[int, int, int, int], torch.Tensor]]:
     """CutMix: paste the partner's box into every image; labels mix by the area actually pasted.
 
     Box: ⌊H·√(1-λ)⌋ × ⌊W·√(1-λ)⌋ centred on a uniform pixel, half-extent side//2, clipped at the borders.
     Return (x_mixed, y_mixed, (λ_used, (y1, y2, x1, x2), perm)) with λ_used = 1 - area/(H·W).
     """
-    x = _check_floating("cutmix", "x", x, ndim=4)
-    y_onehot = _check_labels("cutmix", y_onehot, x)
-    alpha = _check_alpha("cutmix", alpha)
+    check_labels_shape("cutmix", tuple(y_onehot.shape), tuple(x.shape))
     _, _, height, width = x.shape
     lam = _beta(alpha, generator, x.device)
     center = torch.randint(0, height * width, (1,), generator=generator, device=x.device).item()
@@ -136,15 +98,6 @@ def cutmix(
 # Same conventions as the NumPy reference (see its comments): inverse mapping about the centre
 # ((H-1)/2, (W-1)/2), counterclockwise angles, nearest = round half-to-even, outside reads `fill`.
 # Coordinates and interpolation run in float64 on x's device, rounded once to x's dtype.
-
-INTERPOLATIONS = ("nearest", "bilinear")
-
-
-def _check_interpolation(op: str, interpolation: Any) -> str:
-    if not isinstance(interpolation, str) or interpolation not in INTERPOLATIONS:
-        raise ValueError(f"{op}: interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
-    return interpolation
-
 
 def _inverse_map(x: torch.Tensor, matrices: torch.Tensor, interpolation: str, fill: float) -> torch.Tensor:
     n, c, h, w = x.shape
@@ -180,12 +133,9 @@ def _rotation_matrices(angles_degrees: torch.Tensor) -> torch.Tensor:
     return torch.stack([torch.stack([cos, sin], -1), torch.stack([-sin, cos], -1)], -2)
 
 
-def rotate(x: torch.Tensor, angle: float, *, interpolation: str = "nearest", fill: float = 0.0) -> torch.Tensor:
+@reference("rotate")
+def rotate(x: torch.Tensor, angle: float, *, interpolation: str, fill: float) -> torch.Tensor:
     """Rotate every image counterclockwise by `angle` degrees about its centre; shape kept, corners read `fill`."""
-    x = _check_floating("rotate", "x", x, ndim=4)
-    angle = check_in_range("rotate", "angle", angle, -math.inf, math.inf, closed="neither")
-    interpolation = _check_interpolation("rotate", interpolation)
-    fill = check_real("rotate", "fill", fill)
     angles = torch.full((x.shape[0],), angle, dtype=torch.float64, device=x.device)
     return _inverse_map(x, _rotation_matrices(angles), interpolation, fill)
 
@@ -195,41 +145,30 @@ def _uniform(low: float, high: float, count: int, generator: torch.Generator | N
     return low + (high - low) * u
 
 
-def random_rotation(
-    x: torch.Tensor, degrees: float, *, interpolation: str = "nearest", fill: float = 0.0,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("random_rotation")
+def random_rotation(x: torch.Tensor, degrees: float, *, interpolation: str, fill: float,
+                    generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Rotate each image by its own angle ~ Uniform[-degrees, degrees]; return (out, angles in degrees)."""
-    x = _check_floating("random_rotation", "x", x, ndim=4)
-    degrees = check_in_range("random_rotation", "degrees", degrees, 0.0, 180.0)
-    interpolation = _check_interpolation("random_rotation", interpolation)
-    fill = check_real("random_rotation", "fill", fill)
     angles = _uniform(-degrees, degrees, x.shape[0], generator, x.device)
     return _inverse_map(x, _rotation_matrices(angles), interpolation, fill), angles
 
 
-def random_scale(
-    x: torch.Tensor, scale: tuple[float, float] = (0.8, 1.2), *, interpolation: str = "nearest", fill: float = 0.0,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("random_scale")
+def random_scale(x: torch.Tensor, scale: tuple[float, float], *, interpolation: str, fill: float,
+                 generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Zoom each image about its centre by its own factor ~ Uniform[scale[0], scale[1]]; shape kept."""
-    x = _check_floating("random_scale", "x", x, ndim=4)
-    low, high = _check_range("random_scale", "scale", scale, 0.0)
-    interpolation = _check_interpolation("random_scale", interpolation)
-    fill = check_real("random_scale", "fill", fill)
+    low, high = scale
     factors = _uniform(low, high, x.shape[0], generator, x.device)
     matrices = torch.zeros(x.shape[0], 2, 2, dtype=torch.float64, device=x.device)
     matrices[:, 0, 0] = matrices[:, 1, 1] = 1.0 / factors
     return _inverse_map(x, matrices, interpolation, fill), factors
 
 
-def rot90(x: torch.Tensor, k: int = 1) -> torch.Tensor:
+@reference("rot90")
+def rot90(x: torch.Tensor, k: int) -> torch.Tensor:
     """Rotate every image by k quarter turns counterclockwise (torch.rot90 on dims (2, 3)), written as
     transpose-and-flip so that the reference does not merely wrap the built-in it is compared with."""
-    x = _check_floating("rot90", "x", x, ndim=4)
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"rot90: k must be an integer, got {k!r} of type {type(k).__name__}")
-    return _quarter_turns(x, int(k))
+    return _quarter_turns(x, k)
 
 
 def _quarter_turns(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -239,9 +178,9 @@ def _quarter_turns(x: torch.Tensor, k: int) -> torch.Tensor:
     return x.contiguous()
 
 
-def random_rot90(x: torch.Tensor, *, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("random_rot90")
+def random_rot90(x: torch.Tensor, *, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Rotate each (square) image by its own k ~ Uniform{0, 1, 2, 3} quarter turns; return (out, k)."""
-    x = _check_floating("random_rot90", "x", x, ndim=4)
     if x.shape[2] != x.shape[3]:
         raise ValueError(f"random_rot90: x must hold square images (H == W), got shape {tuple(x.shape)}")
     turns = torch.randint(0, 4, (x.shape[0],), generator=generator, device=x.device)
@@ -252,32 +191,30 @@ def random_rot90(x: torch.Tensor, *, generator: torch.Generator | None = None) -
     return out, turns
 
 
-def _random_flip(op: str, x: torch.Tensor, p: float, generator: Any, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
-    x = _check_floating(op, "x", x, ndim=4)
-    p = check_probability(op, "p", p)
+def _random_flip(x: torch.Tensor, p: float, generator: Any, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
     # float64 uniforms: P(u < p) = p to within 2**-53.
     flipped = torch.rand(x.shape[0], generator=generator, device=x.device, dtype=torch.float64) < p
     return torch.where(flipped[:, None, None, None], x.flip(dim), x), flipped
 
 
-def random_hflip(x: torch.Tensor, p: float = 0.5, *, generator: torch.Generator | None = None):
+@reference("random_hflip")
+def random_hflip(x: torch.Tensor, p: float, *, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Mirror each image left-right with probability p; return (out, flipped) with flipped a bool (N,) tensor."""
-    return _random_flip("random_hflip", x, p, generator, 3)
+    return _random_flip(x, p, generator, 3)
 
 
-def random_vflip(x: torch.Tensor, p: float = 0.5, *, generator: torch.Generator | None = None):
+@reference("random_vflip")
+def random_vflip(x: torch.Tensor, p: float, *, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Mirror each image top-bottom with probability p; return (out, flipped) with flipped a bool (N,) tensor."""
-    return _random_flip("random_vflip", x, p, generator, 2)
+    return _random_flip(x, p, generator, 2)
 
 
-def random_crop(
-    x: torch.Tensor, size: int | tuple[int, int], padding: int = 0, *, generator: torch.Generator | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("random_crop")
+def random_crop(x: torch.Tensor, size: int | tuple[int, int], padding: int, *,
+                generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Zero-pad by `padding`, then crop `size` = (h, w) at offsets ~ Uniform over all positions in the padded image."""
-    x = _check_floating("random_crop", "x", x, ndim=4)
-    padding = _check_int("random_crop", "padding", padding, 0)
     n, _, h, w = x.shape
-    crop_h, crop_w = _check_size("random_crop", "size", size, 1)
+    crop_h, crop_w = size
     if crop_h > h + 2 * padding or crop_w > w + 2 * padding:
         raise ValueError(f"random_crop: size must fit the padded image ({h + 2 * padding}, {w + 2 * padding}), "
                          f"got {(crop_h, crop_w)}")
@@ -297,17 +234,14 @@ def _gray(x: torch.Tensor) -> torch.Tensor:
     return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
 
 
-def color_jitter(
-    x: torch.Tensor, brightness: float = 0.0, contrast: float = 0.0, saturation: float = 0.0, *,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("color_jitter")
+def color_jitter(x: torch.Tensor, brightness: float, contrast: float, saturation: float, *,
+                 generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Brightness, contrast, then saturation jitter of images in [0, 1] (1 or 3 channels); see the NumPy reference.
 
     Return (out, factors (N, 3) as (b, c, s)), factors ~ Uniform[max(0, 1 - strength), 1 + strength].
     """
-    x = _check_floating("color_jitter", "x", x, ndim=4)
-    strengths = [check_in_range("color_jitter", name, value, 0.0, math.inf, closed="low")
-                 for name, value in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation))]
+    strengths = (brightness, contrast, saturation)
     if x.shape[1] not in (1, 3):
         raise ValueError(f"color_jitter: x must have 1 or 3 channels, got {x.shape[1]}")
     factors = torch.stack([_uniform(max(0.0, 1.0 - s), 1.0 + s, x.shape[0], generator, x.device) for s in strengths], 1)
@@ -318,12 +252,9 @@ def color_jitter(
     return out.to(x.dtype), factors
 
 
-def random_gaussian_noise(
-    x: torch.Tensor, std: float = 0.1, *, generator: torch.Generator | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("random_gaussian_noise")
+def random_gaussian_noise(x: torch.Tensor, std: float, *, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Additive Gaussian noise: out = x + noise, noise ~ N(0, std²) rounded to x's dtype; return (out, noise)."""
-    x = _check_floating("random_gaussian_noise", "x", x)
-    std = check_in_range("random_gaussian_noise", "std", std, 0.0, math.inf, closed="low")
     normal = torch.randn(x.shape, generator=generator, device=x.device, dtype=torch.float64)
     noise = (std * normal).to(x.dtype)
     return x + noise, noise
@@ -345,18 +276,10 @@ def _erase(x: torch.Tensor, boxes: torch.Tensor, value: str | float, generator: 
     return torch.where(inside, fill, x)
 
 
-def _check_value(op: str, value: Any) -> str | float:
-    return value if value == "random" else check_real(op, "value", value)
-
-
-def cutout(
-    x: torch.Tensor, size: int, *, value: str | float = 0.0, generator: torch.Generator | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("cutout")
+def cutout(x: torch.Tensor, size: int, *, value: str | float, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Cutout: per image a size × size square centred on a uniform pixel, clipped at the borders, set to
     `value` (or "random" standard-normal noise). Return (out, boxes (N, 4) as y1, y2, x1, x2)."""
-    x = _check_floating("cutout", "x", x, ndim=4)
-    size = _check_int("cutout", "size", size, 0)
-    value = _check_value("cutout", value)
     n, _, h, w = x.shape
     centre_y = torch.randint(0, h, (n,), generator=generator, device=x.device)
     centre_x = torch.randint(0, w, (n,), generator=generator, device=x.device)
@@ -365,16 +288,11 @@ def cutout(
     return _erase(x, boxes, value, generator), boxes
 
 
-def random_erasing(
-    x: torch.Tensor, p: float = 0.5, scale: tuple[float, float] = (0.02, 0.33), ratio: tuple[float, float] = (0.3, 3.3),
-    *, value: str | float = 0.0, generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("random_erasing")
+def random_erasing(x: torch.Tensor, p: float, scale: tuple[float, float], ratio: tuple[float, float], *,
+                   value: str | float, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Random erasing (torchvision's rule; see the NumPy reference). Return (out, boxes (N, 4)), (0, 0, 0, 0) if kept."""
-    x = _check_floating("random_erasing", "x", x, ndim=4)
-    p = check_probability("random_erasing", "p", p)
-    low, high = _check_range("random_erasing", "scale", scale, 0.0)
-    r_low, r_high = _check_range("random_erasing", "ratio", ratio, 0.0)
-    value = _check_value("random_erasing", value)
+    (low, high), (r_low, r_high) = scale, ratio
     n, _, h, w = x.shape
 
     def uniform(*shape: int) -> torch.Tensor:
@@ -399,12 +317,11 @@ def random_erasing(
 # ---------------------------------------------------------------- parameter sharing: convolution
 
 
+@reference("conv2d")
 def conv2d(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Valid cross-correlation with stride 1 (F.conv2d without bias or padding), from scratch:
     a sum over kernel offsets (a, b) of the shifted input times the shared weight slice; autograd
     then sums each shared entry's gradient over every position it is used at."""
-    x = _check_floating("conv2d", "x", x, ndim=4)
-    weight = _check_floating("conv2d", "weight", weight, ndim=4)
     _, channels, h, w = x.shape
     _, weight_channels, kh, kw = weight.shape
     if weight_channels != channels or kh > h or kw > w:
@@ -416,3 +333,6 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
             term = torch.einsum("ncij,oc->noij", x[:, :, a:a + out_h, b:b + out_w], weight[:, :, a, b])
             out = term if out is None else out + term
     return out
+
+
+__all__ = exported(globals(), "EarlyStopping")

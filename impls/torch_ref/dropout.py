@@ -1,18 +1,22 @@
-"""Dropout, inverted and standard, from scratch in PyTorch (any device, any floating dtype)."""
+"""Dropout, inverted and standard, from scratch in PyTorch (any device, any floating dtype).
+
+Signatures, defaults and parameter checks are the specs' (impls/protocol/dropout.py), applied by ``@reference``.
+"""
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 
-from impls.validation import check_bool, check_probability
+from impls.protocol.parameters import exported, implements, torch_tensor
 
-__all__ = ["dropout", "dropout_standard"]
+reference = partial(implements, array=torch_tensor)
 
 
 def _check_input(op: str, x: object) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(f"{op}: x must be a floating-point torch.Tensor, got {type(x).__name__}")
-    return x
+    """x as a floating-point tensor (for code outside the references that reuses their pieces)."""
+    return torch_tensor(op, "x", x)
 
 
 def _keep_mask(op: str, x: torch.Tensor, p: float, generator: torch.Generator | None) -> torch.Tensor:
@@ -29,17 +33,10 @@ def _masked(x: torch.Tensor, mask: torch.Tensor, scale: float) -> torch.Tensor:
     return torch.where(mask, x * scale_t, torch.zeros((), dtype=x.dtype, device=x.device))
 
 
-def dropout(
-    x: torch.Tensor,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("dropout")
+def dropout(x: torch.Tensor, p: float, *, training: bool,
+            generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Inverted dropout. Return (out, keep_mask); survivors are scaled by 1/(1-p), eval is the identity."""
-    x = _check_input("dropout", x)
-    p = check_probability("dropout", "p", p)
-    training = check_bool("dropout", "training", training)
     if not training or p == 0.0:
         return x, torch.ones(x.shape, dtype=torch.bool, device=x.device)
     mask = _keep_mask("dropout", x, p, generator)
@@ -47,19 +44,15 @@ def dropout(
     return _masked(x, mask, scale), mask
 
 
-def dropout_standard(
-    x: torch.Tensor,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("dropout_standard")
+def dropout_standard(x: torch.Tensor, p: float, *, training: bool,
+                     generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Standard dropout: no training-time scaling; eval multiplies by the keep probability 1 - p."""
-    x = _check_input("dropout_standard", x)
-    p = check_probability("dropout_standard", "p", p)
-    training = check_bool("dropout_standard", "training", training)
     if not training:
         mask = torch.ones(x.shape, dtype=torch.bool, device=x.device)
         return _masked(x, mask, 1.0 - p), mask
     mask = _keep_mask("dropout_standard", x, p, generator)
     return _masked(x, mask, 1.0), mask
+
+
+__all__ = exported(globals())

@@ -2,51 +2,33 @@
 
 Semantics are those of impls/numpy_ref/noise.py, which documents each formula.
 
-Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
-forward/backward pair with its own validation.
+Signatures, defaults and parameter checks are the specs' (impls/protocol/noise.py), applied by ``@reference``.
 """
 
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import torch
 
-from impls.numpy_ref.noise import REDUCTIONS, SELU_ALPHA_PRIME, alpha_dropout_constants
+from impls.numpy_ref.noise import SELU_ALPHA_PRIME, alpha_dropout_constants
 from impls.protocol.noise import smoothing_values
-from impls.torch_ref.dropout import _check_input
-from impls.validation import check_bool, check_in_range, check_probability
-from impls.validation import check_choice as _check_choice
-from impls.validation import check_int as _check_int
+from impls.protocol.parameters import exported, implements, torch_tensor
 
-__all__ = [
-    "smooth_labels",
-    "label_smoothing_cross_entropy",
-    "gaussian_dropout",
-    "dropout1d",
-    "dropout2d",
-    "dropout3d",
-    "alpha_dropout",
-    "feature_alpha_dropout",
-    "dropconnect_linear",
-    "locked_dropout",
-    "embedding_dropout",
-    "stochastic_depth",
-    "stochastic_depth_original",
-    "survival_probabilities",
-    "gaussian_noise",
-    "attention_dropout",
-    "dropblock2d",
-    "adaptive_dropout",
-]
-
-
+reference = partial(implements, array=torch_tensor)
 
 
 def _uniform(shape: tuple[int, ...], like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     # float32 uniforms: P(u >= p) = 1 - p to within 2**-24, far below any tested δ.
     return torch.rand(shape, generator=generator, device=like.device, dtype=torch.float32)
+
+
+def _standard_normal(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    # Normal draws in float32 (float64 for float64 input), rounded to x's dtype by the caller after scaling.
+    draw_dtype = torch.float64 if like.dtype == torch.float64 else torch.float32
+    return torch.randn(like.shape, generator=generator, device=like.device, dtype=draw_dtype)
 
 
 def _scale_where(x: torch.Tensor, mask: torch.Tensor, scale: float) -> torch.Tensor:
@@ -58,18 +40,11 @@ def _scale_where(x: torch.Tensor, mask: torch.Tensor, scale: float) -> torch.Ten
 # ---------------------------------------------------------------- label smoothing
 
 
-
-def smooth_labels(
-    targets: torch.Tensor,
-    num_classes: int,
-    epsilon: float,
-    *,
-    convention: str = "uniform",
-    dtype: torch.dtype | None = None,
-) -> torch.Tensor:
+@reference("smooth_labels")
+def smooth_labels(targets: torch.Tensor, num_classes: int, epsilon: float, *, convention: str,
+                  dtype: torch.dtype | None = None) -> torch.Tensor:
     """Smoothed one-hot targets (classes on a new last axis): uniform (1-ε)y + ε/K, or off_target 1-ε / ε/(K-1)."""
     op = "smooth_labels"
-    num_classes = _check_int(op, "num_classes", num_classes, 1)
     _, on, off = smoothing_values(op, num_classes, epsilon, convention)
     if not isinstance(targets, torch.Tensor) or targets.is_floating_point() or targets.is_complex():
         raise TypeError(f"smooth_labels: targets must be an integer torch.Tensor of class indices, got "
@@ -84,22 +59,13 @@ def smooth_labels(
                        torch.tensor(off, dtype=dtype, device=targets.device))
 
 
-def label_smoothing_cross_entropy(
-    logits: torch.Tensor,
-    targets: torch.Tensor,
-    epsilon: float,
-    *,
-    convention: str = "uniform",
-    reduction: str = "mean",
-    weight: torch.Tensor | None = None,
-    ignore_index: int = -100,
-) -> torch.Tensor:
+@reference("label_smoothing_cross_entropy")
+def label_smoothing_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, epsilon: float, *, convention: str,
+                                  reduction: str, weight: torch.Tensor | None, ignore_index: int) -> torch.Tensor:
     """-Σ_c w_c q_c log softmax(z)_c per sample, reduced like F.cross_entropy (see the NumPy reference)."""
     op = "label_smoothing_cross_entropy"
-    logits = _check_input(op, logits)
     if logits.dim() == 0:
         raise ValueError(f"{op}: logits must have a class dimension (ndim ≥ 1), got a 0-d tensor")
-    reduction = _check_choice(op, "reduction", reduction, REDUCTIONS)
     axis = 1 if logits.dim() >= 2 else 0
     num_classes = logits.shape[axis]
     epsilon, _, _ = smoothing_values(op, num_classes, epsilon, convention)
@@ -149,30 +115,21 @@ def label_smoothing_cross_entropy(
 # ---------------------------------------------------------------- Gaussian dropout
 
 
-def gaussian_dropout(
-    x: torch.Tensor, p: float = 0.5, *, training: bool = True, generator: torch.Generator | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("gaussian_dropout")
+def gaussian_dropout(x: torch.Tensor, p: float, *, training: bool,
+                     generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """x·ξ with ξ ~ N(1, p/(1-p)) drawn in float32 (float64 for float64 x) and rounded once to x's dtype."""
-    op = "gaussian_dropout"
-    x = _check_input(op, x)
-    p = check_in_range(op, "p", p, 0.0, 1.0, closed="low")
-    training = check_bool(op, "training", training)
     if not training or p == 0.0:
         return x, torch.ones_like(x)
-    draw_dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
-    normal = torch.randn(x.shape, generator=generator, device=x.device, dtype=draw_dtype)
-    noise = (1.0 + math.sqrt(p / (1.0 - p)) * normal).to(x.dtype)
+    noise = (1.0 + math.sqrt(p / (1.0 - p)) * _standard_normal(x, generator)).to(x.dtype)
     return x * noise, noise
 
 
 # ---------------------------------------------------------------- spatial (channel) dropout
 
 
-def _feature_dropout(op: str, x: Any, p: Any, training: Any, generator: Any, layouts: dict[int, int],
+def _feature_dropout(op: str, x: torch.Tensor, p: float, training: bool, generator: Any, layouts: dict[int, int],
                      spatial: int) -> tuple[torch.Tensor, torch.Tensor]:
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
     if x.dim() not in layouts:
         allowed = " or ".join(f"{k}-D" for k in sorted(layouts))
         raise ValueError(f"{op}: x must be {allowed} (channel dropout over {spatial} spatial dims), got {x.dim()}-D")
@@ -184,20 +141,20 @@ def _feature_dropout(op: str, x: Any, p: Any, training: Any, generator: Any, lay
     return _scale_where(x, mask, 0.0 if p == 1.0 else 1.0 / (1.0 - p)), mask
 
 
-def dropout1d(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
-              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("dropout1d")
+def dropout1d(x: torch.Tensor, p: float, *, training: bool, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Channel dropout for (N, C, L) or (C, L)."""
     return _feature_dropout("dropout1d", x, p, training, generator, {2: 1, 3: 2}, 1)
 
 
-def dropout2d(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
-              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("dropout2d")
+def dropout2d(x: torch.Tensor, p: float, *, training: bool, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Channel dropout for (N, C, H, W); 3-D input is (N, C, L), PyTorch's documented historical rule."""
     return _feature_dropout("dropout2d", x, p, training, generator, {3: 2, 4: 2}, 2)
 
 
-def dropout3d(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
-              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("dropout3d")
+def dropout3d(x: torch.Tensor, p: float, *, training: bool, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Channel dropout for (N, C, D, H, W) or (C, D, H, W)."""
     return _feature_dropout("dropout3d", x, p, training, generator, {4: 1, 5: 2}, 3)
 
@@ -205,10 +162,7 @@ def dropout3d(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
 # ---------------------------------------------------------------- alpha dropout
 
 
-def _alpha_dropout(op: str, x: Any, p: Any, training: Any, generator: Any, feature: bool):
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
+def _alpha_dropout(op: str, x: torch.Tensor, p: float, training: bool, generator: Any, feature: bool):
     if feature and x.dim() < 2:
         raise ValueError(f"{op}: x must have ≥ 2 dims (N, C, ...), got {x.dim()}-D")
     mask_shape = (tuple(x.shape[:2]) + (1,) * (x.dim() - 2)) if feature else tuple(x.shape)
@@ -224,14 +178,16 @@ def _alpha_dropout(op: str, x: Any, p: Any, training: Any, generator: Any, featu
     return (a * y + b).to(x.dtype), mask
 
 
-def alpha_dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
-                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("alpha_dropout")
+def alpha_dropout(x: torch.Tensor, p: float, *, training: bool,
+                  generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Dropped units go to α' = -λα; a·y + b restores mean 0 and variance 1 for standard-normal inputs."""
     return _alpha_dropout("alpha_dropout", x, p, training, generator, feature=False)
 
 
-def feature_alpha_dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True,
-                          generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("feature_alpha_dropout")
+def feature_alpha_dropout(x: torch.Tensor, p: float, *, training: bool,
+                          generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Alpha dropout with one decision per (N, C) channel."""
     return _alpha_dropout("feature_alpha_dropout", x, p, training, generator, feature=True)
 
@@ -239,21 +195,11 @@ def feature_alpha_dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = T
 # ---------------------------------------------------------------- DropConnect
 
 
-def dropconnect_linear(
-    x: torch.Tensor,
-    weight: torch.Tensor,
-    bias: torch.Tensor | None,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("dropconnect_linear")
+def dropconnect_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, p: float, *, training: bool,
+                       generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """x (M⊙W)ᵀ + b with M_ij ~ Bernoulli(1-p), one M per call; eval uses (1-p)W (mean inference)."""
     op = "dropconnect_linear"
-    x = _check_input(op, x)
-    weight = _check_input(op, weight)
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
     if weight.dim() != 2 or tuple(x.shape[-1:]) != tuple(weight.shape[1:]):
         raise ValueError(f"{op}: weight must be (out_features, {x.shape[-1] if x.dim() else '?'}), "
                          f"got {tuple(weight.shape)}")
@@ -272,20 +218,11 @@ def dropconnect_linear(
 # ---------------------------------------------------------------- locked (variational) dropout
 
 
-def locked_dropout(
-    x: torch.Tensor,
-    p: float = 0.5,
-    *,
-    batch_first: bool = False,
-    training: bool = True,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("locked_dropout")
+def locked_dropout(x: torch.Tensor, p: float, *, batch_first: bool, training: bool,
+                   generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Inverted dropout with one mask per (batch, feature), shared by every time step of (T, N, F) / (N, T, F)."""
     op = "locked_dropout"
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    batch_first = check_bool(op, "batch_first", batch_first)
-    training = check_bool(op, "training", training)
     if x.dim() != 3:
         raise ValueError(f"{op}: x must be 3-D ({'(N, T, F)' if batch_first else '(T, N, F)'}), got {x.dim()}-D")
     time_axis = 1 if batch_first else 0
@@ -299,19 +236,11 @@ def locked_dropout(
 # ---------------------------------------------------------------- embedding dropout
 
 
-def embedding_dropout(
-    indices: torch.Tensor,
-    weight: torch.Tensor,
-    p: float = 0.5,
-    *,
-    training: bool = True,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("embedding_dropout")
+def embedding_dropout(indices: torch.Tensor, weight: torch.Tensor, p: float, *, training: bool,
+                      generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Drop whole embedding rows with probability p, scale the rest by 1/(1-p), then look up `indices`."""
     op = "embedding_dropout"
-    weight = _check_input(op, weight)
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
     if weight.dim() != 2:
         raise ValueError(f"{op}: weight must be 2-D (num_embeddings, dim), got {weight.dim()}-D")
     if not isinstance(indices, torch.Tensor) or indices.is_floating_point():
@@ -328,11 +257,7 @@ def embedding_dropout(
 # ---------------------------------------------------------------- stochastic depth
 
 
-def _stochastic_depth(op: str, x: Any, p: Any, mode: Any, training: Any, generator: Any, scaled: bool):
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    mode = _check_choice(op, "mode", mode, ("row", "batch"))
-    training = check_bool(op, "training", training)
+def _stochastic_depth(x: torch.Tensor, p: float, mode: str, training: bool, generator: Any, scaled: bool):
     mask_shape = (x.shape[0],) + (1,) * (x.dim() - 1) if mode == "row" and x.dim() else (1,) * x.dim()
     ones = torch.ones(mask_shape, dtype=torch.bool, device=x.device)
     if not training:
@@ -344,53 +269,47 @@ def _stochastic_depth(op: str, x: Any, p: Any, mode: Any, training: Any, generat
     return _scale_where(x, mask, scale), mask
 
 
-def stochastic_depth(x: torch.Tensor, p: float, mode: str = "row", *, training: bool = True,
-                     generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("stochastic_depth")
+def stochastic_depth(x: torch.Tensor, p: float, mode: str, *, training: bool,
+                     generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """torchvision semantics: drop the branch with probability p, survivors scaled by 1/(1-p); eval identity."""
-    return _stochastic_depth("stochastic_depth", x, p, mode, training, generator, scaled=True)
+    return _stochastic_depth(x, p, mode, training, generator, scaled=True)
 
 
-def stochastic_depth_original(x: torch.Tensor, p: float, mode: str = "row", *, training: bool = True,
-                              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("stochastic_depth_original")
+def stochastic_depth_original(x: torch.Tensor, p: float, mode: str, *, training: bool,
+                              generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Huang et al.: unscaled in training; at test time the branch is multiplied by its survival probability."""
-    return _stochastic_depth("stochastic_depth_original", x, p, mode, training, generator, scaled=False)
+    return _stochastic_depth(x, p, mode, training, generator, scaled=False)
 
 
+@reference("survival_probabilities")
 def survival_probabilities(num_layers: int, p_last: float) -> list[float]:
     """Linear decay: block l = 1..L survives with probability 1 - (l/L)(1 - p_last)."""
-    op = "survival_probabilities"
-    num_layers = _check_int(op, "num_layers", num_layers, 1)
-    p_last = check_probability(op, "p_last", p_last)
     return [1.0 - layer / num_layers * (1.0 - p_last) for layer in range(1, num_layers + 1)]
 
 
 # ---------------------------------------------------------------- Gaussian noise injection
 
 
-def gaussian_noise(x: torch.Tensor, sigma: float, *, training: bool = True,
-                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("gaussian_noise")
+def gaussian_noise(x: torch.Tensor, sigma: float, *, training: bool,
+                   generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """x + ε with ε ~ N(0, σ²) drawn in float32 (float64 for float64 x), rounded once to x's dtype."""
-    op = "gaussian_noise"
-    x = _check_input(op, x)
-    sigma = check_in_range(op, "sigma", sigma, 0.0, math.inf, closed="low")
-    training = check_bool(op, "training", training)
     if not training or sigma == 0.0:
         return x, torch.zeros_like(x)
-    draw_dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
-    noise = (sigma * torch.randn(x.shape, generator=generator, device=x.device, dtype=draw_dtype)).to(x.dtype)
+    noise = (sigma * _standard_normal(x, generator)).to(x.dtype)
     return x + noise, noise
 
 
 # ---------------------------------------------------------------- attention dropout
 
 
-def attention_dropout(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, p: float = 0.0, *, training: bool = True,
-                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("attention_dropout")
+def attention_dropout(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, p: float, *, training: bool,
+                      generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """(softmax(q kᵀ/√d) ⊙ M/(1-p)) v, M ~ Bernoulli(1-p) with A's shape; no dropout in eval."""
     op = "attention_dropout"
-    q, k, v = (_check_input(op, t) for t in (q, k, v))
-    p = check_probability(op, "p", p)
-    training = check_bool(op, "training", training)
     if q.dim() < 2 or q.shape[-1] != k.shape[-1] or k.shape[:-1] != v.shape[:-1] or q.shape[:-2] != k.shape[:-2]:
         raise ValueError(f"{op}: q (..., L, d), k (..., S, d), v (..., S, e) must agree, got "
                          f"{tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
@@ -406,14 +325,11 @@ def attention_dropout(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, p: floa
 # ---------------------------------------------------------------- DropBlock
 
 
-def dropblock2d(x: torch.Tensor, p: float, block_size: int, *, training: bool = True,
-                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("dropblock2d")
+def dropblock2d(x: torch.Tensor, p: float, block_size: int, *, training: bool,
+                generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """DropBlock on (N, C, H, W), torchvision.ops.drop_block2d's rule (see the NumPy reference)."""
     op = "dropblock2d"
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    block_size = _check_int(op, "block_size", block_size, 1)
-    training = check_bool(op, "training", training)
     if x.dim() != 4:
         raise ValueError(f"{op}: x must be 4-D (N, C, H, W), got {x.dim()}-D")
     if not training or p == 0.0:
@@ -433,12 +349,11 @@ def dropblock2d(x: torch.Tensor, p: float, block_size: int, *, training: bool = 
 # ---------------------------------------------------------------- adaptive dropout (standout)
 
 
-def adaptive_dropout(x: torch.Tensor, keep_probability: torch.Tensor, *, training: bool = True,
-                     generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+@reference("adaptive_dropout")
+def adaptive_dropout(x: torch.Tensor, keep_probability: torch.Tensor, *, training: bool,
+                     generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Keep unit i with probability π_i: training x⊙m unscaled, eval x⊙π (standout's rule)."""
     op = "adaptive_dropout"
-    x = _check_input(op, x)
-    training = check_bool(op, "training", training)
     pi = torch.as_tensor(keep_probability, device=x.device)
     try:
         pi = pi.detach().broadcast_to(x.shape)
@@ -453,3 +368,6 @@ def adaptive_dropout(x: torch.Tensor, keep_probability: torch.Tensor, *, trainin
     # float64 uniforms: π is compared at full precision (π may be any real in [0, 1], not a float32 grid).
     mask = torch.rand(x.shape, generator=generator, device=x.device, dtype=torch.float64) < pi.to(torch.float64)
     return torch.where(mask, x, torch.zeros((), dtype=x.dtype, device=x.device)), mask
+
+
+__all__ = exported(globals())

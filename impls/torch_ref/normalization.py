@@ -7,26 +7,19 @@ mean((x - μ)²), never E[x²] - E[x]².
 Training-mode batch norm and layer norm are autograd Functions with the backward written out
 (the same formulas as the NumPy reference, in torch): autograd through the composed forward keeps
 every intermediate and runs a dozen kernels, 2x slower than these (regverify bench). Eval-mode batch
-norm is one multiply-add and keeps autograd.
+norm is one multiply-add and keeps autograd. Signatures, defaults and parameter checks are the specs'
+(impls/protocol/normalization.py).
 """
 
 from __future__ import annotations
 
 import torch
 
-from impls.protocol.normalization import check_batch_norm_shapes, check_convention, check_layer_norm_shapes
-from impls.validation import check_bool, check_in_range, check_probability
-
-__all__ = ["OPTIONAL_AFFINE", "batch_norm", "layer_norm"]
+from impls.protocol.normalization import check_batch_norm_shapes, check_layer_norm_shapes, shapes_of
+from impls.protocol.parameters import exported, implements, torch_tensor
 
 #: gamma/beta may be None (scale 1, shift 0), as PyTorch takes them.
 OPTIONAL_AFFINE = ("batch_norm", "layer_norm")
-
-
-def _check_tensor(op: str, name: str, value: object) -> torch.Tensor:
-    if not isinstance(value, torch.Tensor) or not value.is_floating_point():
-        raise TypeError(f"{op}: {name} must be a floating-point torch.Tensor, got {type(value).__name__}")
-    return value
 
 
 def _work_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -96,53 +89,20 @@ class _LayerNorm(torch.autograd.Function):
         return grad_rows, grad_gamma, grad_beta, None
 
 
-def _trailing(x: torch.Tensor, normalized_shape: object) -> tuple[int, ...] | None:
-    count = 1 if isinstance(normalized_shape, int) else len(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else 0
-    return tuple(x.shape[x.dim() - count:]) if 0 < count <= x.dim() else None
-
-
-def _default_affine(x: object, gamma: torch.Tensor | None, beta: torch.Tensor | None, shape_of):
-    """Optional affine parameters, as F.batch_norm/F.layer_norm take them: γ = None is 1, β = None is 0."""
-    if (gamma is not None and beta is not None) or not isinstance(x, torch.Tensor):
-        return gamma, beta
-    shape = shape_of(x) if x.dim() >= 1 else None
-    if shape is None or len(shape) == 0:
-        return gamma, beta  # x itself is invalid: its own check names it
-    gamma = torch.ones(shape, dtype=x.dtype, device=x.device) if gamma is None else gamma
-    beta = torch.zeros(shape, dtype=x.dtype, device=x.device) if beta is None else beta
-    return gamma, beta
-
-
-def batch_norm(
-    x: torch.Tensor,
-    gamma: torch.Tensor | None,
-    beta: torch.Tensor | None,
-    running_mean: torch.Tensor,
-    running_var: torch.Tensor,
-    *,
-    training: bool = True,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-    momentum_convention: str = "pytorch",
-    var_estimator: str = "unbiased",
-) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+@implements("batch_norm", array=torch_tensor)
+def batch_norm(x: torch.Tensor, gamma: torch.Tensor | None, beta: torch.Tensor | None, running_mean: torch.Tensor,
+               running_var: torch.Tensor, *, training: bool, momentum: float, eps: float, momentum_convention: str,
+               var_estimator: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Batch norm over every axis but axis 1 of x (N, C) or (N, C, H, W).
 
     Return (out, {"running_mean": ..., "running_var": ...}): the new running statistics in training,
     the given ones in eval. The tensors passed in are never modified.
     """
-    op = "batch_norm"
-    gamma, beta = _default_affine(x, gamma, beta, lambda t: t.shape[1:2])
-    for name, value in (("x", x), ("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
-                        ("running_var", running_var)):
-        _check_tensor(op, name, value)
-    training = check_bool(op, "training", training)
-    momentum = check_probability(op, "momentum", momentum)
-    eps = check_in_range(op, "eps", eps, 0.0, float("inf"), closed="neither")
-    momentum_convention = check_convention(op, "momentum_convention", momentum_convention)
-    var_estimator = check_convention(op, "var_estimator", var_estimator)
-    channels = check_batch_norm_shapes(tuple(x.shape), training, gamma=tuple(gamma.shape), beta=tuple(beta.shape),
-                                       running_mean=tuple(running_mean.shape), running_var=tuple(running_var.shape))
+    channels = check_batch_norm_shapes(tuple(x.shape), training, **shapes_of(
+        gamma=gamma, beta=beta, running_mean=running_mean, running_var=running_var))
+    # Optional affine parameters, as F.batch_norm takes them: γ = None is 1, β = None is 0.
+    gamma = torch.ones(channels, dtype=x.dtype, device=x.device) if gamma is None else gamma
+    beta = torch.zeros(channels, dtype=x.dtype, device=x.device) if beta is None else beta
 
     work = _work_dtype(x.dtype)
     axes = [0] + list(range(2, x.dim()))
@@ -165,25 +125,19 @@ def batch_norm(
     return out.to(x.dtype), {"running_mean": new_mean, "running_var": new_var}
 
 
-def layer_norm(
-    x: torch.Tensor,
-    normalized_shape: int | tuple[int, ...],
-    gamma: torch.Tensor | None,
-    beta: torch.Tensor | None,
-    *,
-    eps: float = 1e-5,
-) -> torch.Tensor:
+@implements("layer_norm", array=torch_tensor)
+def layer_norm(x: torch.Tensor, normalized_shape: int | tuple[int, ...], gamma: torch.Tensor | None,
+               beta: torch.Tensor | None, *, eps: float) -> torch.Tensor:
     """Layer norm over the trailing `normalized_shape` axes of each sample; γ, β have shape normalized_shape
     (None: γ = 1, β = 0, as F.layer_norm's weight=None, bias=None)."""
-    op = "layer_norm"
-    gamma, beta = _default_affine(x, gamma, beta, lambda t: _trailing(t, normalized_shape))
-    for name, value in (("x", x), ("gamma", gamma), ("beta", beta)):
-        _check_tensor(op, name, value)
-    eps = check_in_range(op, "eps", eps, 0.0, float("inf"), closed="neither")
-    check_layer_norm_shapes(tuple(x.shape), normalized_shape, gamma=tuple(gamma.shape),
-                            beta=tuple(beta.shape))
+    normalized = check_layer_norm_shapes(tuple(x.shape), normalized_shape, **shapes_of(gamma=gamma, beta=beta))
+    gamma = torch.ones(normalized, dtype=x.dtype, device=x.device) if gamma is None else gamma
+    beta = torch.zeros(normalized, dtype=x.dtype, device=x.device) if beta is None else beta
     work = _work_dtype(x.dtype)
     features = gamma.numel()
     rows = x.to(work).reshape(-1, features)
     out = _LayerNorm.apply(rows, gamma.to(work).reshape(features), beta.to(work).reshape(features), eps)
     return out.reshape(x.shape).to(x.dtype)
+
+
+__all__ = exported(globals(), "OPTIONAL_AFFINE")

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from impls.numpy_ref.shakedrop import check_range
-from impls.torch_ref.dropout import _check_input
-from impls.validation import check_bool, check_probability
-
-__all__ = ["shakedrop"]
+from impls.protocol.parameters import exported, implements, torch_tensor
 
 
 class _ShakeDrop(torch.autograd.Function):
@@ -33,16 +29,12 @@ def _uniform(samples: int, bounds: tuple[float, float], x: torch.Tensor, generat
     return (bounds[0] + (bounds[1] - bounds[0]) * u).to(x.dtype)
 
 
-def shakedrop(x: torch.Tensor, p: float = 0.5, *, alpha_range: tuple[float, float] = (-1.0, 1.0),
-              beta_range: tuple[float, float] = (0.0, 1.0), training: bool = True,
-              generator: torch.Generator | None = None) -> tuple[torch.Tensor, dict | None]:
-    """Return (out, {"gate", "alpha", "beta"}) in training, ((1 - p)·x, None) in eval."""
+@implements("shakedrop", array=torch_tensor)
+def shakedrop(x: torch.Tensor, p: float, *, alpha_range: tuple[float, float], beta_range: tuple[float, float],
+              training: bool, generator: torch.Generator | None) -> tuple[torch.Tensor, dict | None]:
+    """Return (out, {"gate", "alpha", "beta"}) in training, ((1 - p)·x, None) in eval (ranges checked by the spec)."""
     op = "shakedrop"
-    x = _check_input(op, x)
-    p = check_probability(op, "p", p)
-    alpha_bounds = check_range(op, "alpha_range", alpha_range)
-    beta_bounds = check_range(op, "beta_range", beta_range)
-    training = check_bool(op, "training", training)
+    alpha_bounds, beta_bounds = alpha_range, beta_range
     if x.dim() == 0:
         raise ValueError(f"{op}: x must have a sample axis (ndim ≥ 1), got shape {tuple(x.shape)}")
     if generator is not None and not isinstance(generator, torch.Generator):
@@ -59,3 +51,6 @@ def shakedrop(x: torch.Tensor, p: float = 0.5, *, alpha_range: tuple[float, floa
     forward = torch.where(gate, one, alpha).reshape(per_sample)
     backward = torch.where(gate, one, beta).reshape(per_sample)
     return _ShakeDrop.apply(x, forward, backward), {"gate": gate, "alpha": alpha, "beta": beta}
+
+
+__all__ = exported(globals())

@@ -21,8 +21,12 @@ def as_numpy(array: Any) -> np.ndarray:
     return Target.to_numpy(array)
 
 
+def _first_index(bad: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argwhere(bad)[0])
+
+
 def _first_mismatch(bad: np.ndarray) -> str:
-    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    index = _first_index(bad)
     return f"first at index {index}" if index else "at the scalar"
 
 
@@ -38,10 +42,9 @@ def assert_exact(actual: Any, expected: Any, *, what: str, replay: str = "") -> 
         raise AssertionError(f"{what}: shape {a.shape}, but should be {e.shape}. {replay}")
     bad = ~((a == e) | (np.isnan(a) & np.isnan(e))) if a.dtype.kind == "f" else a != e
     if bad.any():
-        where = _first_mismatch(bad)
-        i = tuple(np.argwhere(bad)[0])
+        i = _first_index(bad)
         raise AssertionError(
-            f"{what}: {int(bad.sum())} of {a.size} elements differ ({where}: {a[i]!r}, but should be {e[i]!r}) "
+            f"{what}: {int(bad.sum())} of {a.size} elements differ ({_first_mismatch(bad)}: {a[i]!r}, but should be {e[i]!r}) "
             f"[exact comparison]. {replay}"
         )
 
@@ -51,24 +54,56 @@ def _shown(tolerance: Any) -> str:
     return f"{float(tolerance):.3g}" if np.ndim(tolerance) == 0 else f"max {float(np.max(tolerance)):.3g} (elementwise)"
 
 
+def assert_within(actual: Any, expected: Any, bound: Any, *, why: str, what: str, replay: str = "") -> None:
+    """|actual - expected| ≤ bound elementwise, after one transfer to the CPU; `bound` is a scalar or an array
+    (a rounding bound derived per element) broadcast to expected's shape, and `why` its derivation. A failure
+    names the first element off and the worst |error|/bound."""
+    __tracebackhide__ = True
+    a = as_numpy(actual).astype(np.float64, copy=False)
+    e = as_numpy(expected).astype(np.float64, copy=False)
+    if a.shape != e.shape:
+        raise AssertionError(f"{what}: shape {a.shape}, but should be {e.shape}. {replay}")
+    b = np.broadcast_to(np.asarray(bound, dtype=np.float64), e.shape)
+    error = np.abs(a - e)
+    bad = ~(error <= b)
+    if bad.any():
+        i = _first_index(bad)
+        raise AssertionError(
+            f"{what}: {int(bad.sum())} of {a.size} elements off ({_first_mismatch(bad)}: {a[i]!r}, but should be "
+            f"{e[i]!r} ± {b[i]:.3g}; worst |error|/bound = {np.max(error / np.maximum(b, 1e-300)):.3g}) [{why}]. "
+            f"{replay}"
+        )
+
+
 def assert_close(
     actual: Any, expected: Any, *, rtol: float, atol: float, why: str, what: str, replay: str = ""
 ) -> None:
     """|actual - expected| ≤ atol + rtol·|expected| elementwise; `why` is the tolerance's derivation."""
     __tracebackhide__ = True
-    a = as_numpy(actual).astype(np.float64)
     e = as_numpy(expected).astype(np.float64)
-    if a.shape != e.shape:
-        raise AssertionError(f"{what}: shape {a.shape}, but should be {e.shape}. {replay}")
-    err = np.abs(a - e)
-    bound = atol + rtol * np.abs(e)
-    bad = ~(err <= bound)
-    if bad.any():
-        i = tuple(np.argwhere(bad)[0])
-        raise AssertionError(
-            f"{what}: {int(bad.sum())} of {a.size} elements off ({_first_mismatch(bad)}: {a[i]!r}, "
-            f"but should be {e[i]!r} ± {bound[i]:.3g}) [rtol={_shown(rtol)}, atol={_shown(atol)}: {why}]. {replay}"
-        )
+    assert_within(actual, e, atol + rtol * np.abs(e), why=f"rtol={_shown(rtol)}, atol={_shown(atol)}: {why}",
+                  what=what, replay=replay)
+
+
+def assert_matches_central_differences(gradients: dict[str, Any], loss: Callable[[dict[str, np.ndarray]], float],
+                                       arrays: dict[str, np.ndarray], h: float, atol: float, *, why: str, what: str,
+                                       replay: str = "") -> None:
+    """Each gradients[name] (∂loss/∂arrays[name] from the target, entries in any layout of that array) is within
+    `atol` of the central differences (loss(a + h·e_j) - loss(a - h·e_j)) / 2h over the entries j of
+    a = arrays[name], the other arrays fixed; `why` derives atol (truncation and rounding at this h). The
+    message adds the largest CS231n relative error |n - g| / (|n| + |g|), for information only."""
+    __tracebackhide__ = True
+    for name, analytic in gradients.items():
+        base = arrays[name]
+        numeric = np.empty(base.size)
+        for j in range(base.size):
+            bump = (np.arange(base.size) == j).reshape(base.shape) * h
+            numeric[j] = (loss({**arrays, name: base + bump}) - loss({**arrays, name: base - bump})) / (2 * h)
+        flat = as_numpy(analytic).astype(np.float64).ravel()
+        relative = (np.abs(numeric - flat) / np.maximum(1e-8, np.abs(numeric) + np.abs(flat))).max() \
+            if flat.shape == numeric.shape else float("nan")
+        assert_close(flat, numeric, rtol=0.0, atol=atol, why=f"{why}; CS231n rel_error max={relative:.1e}",
+                     what=f"{what} ∂/∂{name}", replay=replay)
 
 
 def assert_binomial(k: int, n: int, rate: float, design: stats.Design, *, what: str, replay: str = "") -> None:

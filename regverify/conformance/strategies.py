@@ -7,6 +7,7 @@ make the arrays, so examples stay cheap and every failure is replayable from a f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -24,7 +25,7 @@ def case_values(data_seed: int, shape: tuple[int, ...], *, low: float = 0.5, hig
 class Case:
     """Parameters of one call plus the seeds that make its input and its randomness."""
 
-    params: dict
+    params: dict[str, Any]  # the operation's keyword parameters, e.g. {"p": 0.5}
     seed: int
     data_seed: int
     shape: tuple[int, ...]

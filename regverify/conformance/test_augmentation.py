@@ -11,9 +11,9 @@ Also here, the rest of the family: erasing (cutout, random erasing), parameter s
 dense layer with tied Toeplitz weights, and its kernel gradient sums the tied entries' gradients), and
 fractional max pooling (PyTorch's start rule, and the lecture's "2×2 and 3×3 regions" claim).
 
-Over 400 lines: one module per regularizer family (what `regverify check --only FAMILY` and the defect
-catalogue select); its properties share the family's case strategies. What an operation spec can say lives
-in test_every_operation.py instead.
+Over 400 lines: flips, turns, rotations, crops, colour, erasing, parameter sharing and fractional pooling are
+one family (what `regverify check --only FAMILY` and the defect catalogue select), and their properties share
+its ImageCase strategies and distribution-test helpers. Operation specs hold the rest (test_every_operation.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import regstats as stats
+from impls.protocol import conventions
 from regstats import budget
 from regverify.conformance import termination
 from regverify.conformance.assertions import (
@@ -37,6 +38,7 @@ from regverify.conformance.assertions import (
     assert_distribution,
     assert_exact,
     assert_variance,
+    assert_within,
 )
 from regverify.conformance.strategies import SEEDS
 from regverify.conformance.tolerances import eps
@@ -112,6 +114,28 @@ def stat_design(delta: float) -> stats.Design:
     return stats.Design(alpha=budget.alpha(), power=0.999, delta=delta)
 
 
+def distribution_property(*operations: str, **strategies):
+    """A test of the law of the parameters an operation draws: float32 cells only (the parameters are drawn
+    independently of x's dtype), DISTRIBUTION_EXAMPLES examples of the given Hypothesis strategies."""
+
+    def decorate(test):
+        test = settings(max_examples=DISTRIBUTION_EXAMPLES)(given(**strategies)(test))
+        return pytest.mark.operation(*operations)(pytest.mark.dtypes("float32")(test))
+
+    return decorate
+
+
+def assert_count_is_binomial(target, device: str | None, dtype: str, seed: int, rate: float, images, count, *,
+                             what: str, shown: str) -> None:
+    """Exact binomial test at stat_design(0.05): `count(x, generator)` counts the draws of one category over the
+    n images `images(n)`, n the test's sample size at `rate`; `shown` describes the images in the replay."""
+    __tracebackhide__ = True
+    design = stat_design(0.05)
+    n = stats.binomial_sample_size(rate, design)
+    k = count(target.asarray(images(n), dtype, device or "cpu"), target.generator(seed, device or "cpu"))
+    assert_binomial(k, n, rate, design, what=what, replay=f"Replay: {n} images {shown}, generator seed {seed}")
+
+
 # Parameters each random operation is called with in the generic structure tests.
 RANDOM_CALLS = {
     "random_hflip": st.fixed_dictionaries({"p": st.sampled_from([0.0, 0.5, 1.0, 0.3])}),
@@ -168,19 +192,14 @@ def test_flip_mirrors_exactly_the_flipped_images_and_is_an_involution(target, op
     assert_exact(back, x, what=f"{target.name}.{operation} applied twice with one seed", replay=replay)
 
 
-@pytest.mark.operation(*FLIP_AXIS)
-@pytest.mark.dtypes("float32")
-@settings(max_examples=DISTRIBUTION_EXAMPLES)
-@given(p=st.sampled_from([0.1, 0.3, 0.5, 0.9]), seed=SEEDS)
+@distribution_property(*FLIP_AXIS, p=st.sampled_from([0.1, 0.3, 0.5, 0.9]), seed=SEEDS)
 def test_flip_decision_count_is_binomial_with_probability_p(target, operation, device, dtype, p, seed):
-    design = stat_design(0.05)
-    n = stats.binomial_sample_size(p, design)
     # 1×1×2×2 images with distinct pixels: a flip is seen in the output alone (not the returned decisions).
-    x = target.asarray(np.tile(np.arange(4.0).reshape(1, 1, 2, 2), (n, 1, 1, 1)), dtype, device or "cpu")
-    out, _ = getattr(target.module, operation)(x, p=p, generator=target.generator(seed, device or "cpu"))
-    flips = int((as_numpy(out)[:, 0, 0, 0] != 0.0).sum())
-    assert_binomial(flips, n, p, design, what=f"{target.name}.{operation}(p={p}) flip count",
-                    replay=f"Replay: {n} images 1×1×2×2, generator seed {seed}")
+    flip = getattr(target.module, operation)
+    assert_count_is_binomial(
+        target, device, dtype, seed, p, lambda n: np.tile(np.arange(4.0).reshape(1, 1, 2, 2), (n, 1, 1, 1)),
+        lambda x, generator: int((as_numpy(flip(x, p=p, generator=generator)[0])[:, 0, 0, 0] != 0.0).sum()),
+        what=f"{target.name}.{operation}(p={p}) flip count", shown="1×1×2×2")
 
 
 # ---------------------------------------------------------------- quarter turns
@@ -210,18 +229,12 @@ def test_random_rot90_applies_the_returned_turns(target, operation, device, dtyp
     assert_exact(out, expected, what=f"{target.name}.random_rot90 output vs its returned turns {turns}", replay=replay)
 
 
-@pytest.mark.operation("random_rot90")
-@pytest.mark.dtypes("float32")
-@settings(max_examples=DISTRIBUTION_EXAMPLES)
-@given(seed=SEEDS, turn=st.integers(min_value=0, max_value=3))
+@distribution_property("random_rot90", seed=SEEDS, turn=st.integers(min_value=0, max_value=3))
 def test_random_rot90_turns_are_uniform(target, operation, device, dtype, seed, turn):
-    design = stat_design(0.05)
-    n = stats.binomial_sample_size(0.25, design)
-    x = target.asarray(np.zeros((n, 1, 1, 1)), dtype, device or "cpu")
-    _, turns = target.module.random_rot90(x, generator=target.generator(seed, device or "cpu"))
-    count = int((as_numpy(turns) == turn).sum())
-    assert_binomial(count, n, 0.25, design, what=f"{target.name}.random_rot90 count of k={turn}",
-                    replay=f"Replay: {n} images 1×1×1×1, generator seed {seed}")
+    assert_count_is_binomial(target, device, dtype, seed, 0.25, lambda n: np.zeros((n, 1, 1, 1)),
+                             lambda x, generator: int((as_numpy(target.module.random_rot90(x, generator=generator)[1])
+                                                       == turn).sum()),
+                             what=f"{target.name}.random_rot90 count of k={turn}", shown="1×1×1×1")
 
 
 # ---------------------------------------------------------------- arbitrary rotations and scaling
@@ -294,10 +307,7 @@ def uniform_cdf(low: float, high: float):
 UNIFORM_DELTA = 0.1  # detects e.g. a range half as wide (sup-distance 0.25) or a one-sided range (0.5)
 
 
-@pytest.mark.operation("random_rotation", "random_scale", "color_jitter")
-@pytest.mark.dtypes("float32")
-@settings(max_examples=DISTRIBUTION_EXAMPLES)
-@given(seed=SEEDS)
+@distribution_property("random_rotation", "random_scale", "color_jitter", seed=SEEDS)
 def test_random_parameters_are_uniform_on_their_stated_range(target, operation, device, dtype, seed):
     design = stat_design(UNIFORM_DELTA)
     n = stats.ks_sample_size(design)
@@ -338,21 +348,18 @@ def test_random_crop_is_the_slice_of_the_padded_image_at_the_returned_offsets(ta
                  replay=replay)
 
 
-@pytest.mark.operation("random_crop")
-@pytest.mark.dtypes("float32")
-@settings(max_examples=DISTRIBUTION_EXAMPLES)
-@given(seed=SEEDS, positions=st.integers(min_value=2, max_value=6), axis=st.sampled_from([0, 1]))
+@distribution_property("random_crop", seed=SEEDS, positions=st.integers(min_value=2, max_value=6), axis=st.sampled_from([0, 1]))
 def test_random_crop_offsets_are_uniform_over_the_positions(target, operation, device, dtype, seed, positions, axis):
     # An image of side `positions` cropped to 1 with no padding has `positions` offsets per axis;
     # exact binomial test on the count of offset 0 at rate 1/positions.
-    design = stat_design(0.05)
-    rate = 1.0 / positions
-    n = stats.binomial_sample_size(rate, design)
-    x = target.asarray(np.zeros((n, 1, positions, positions)), dtype, device or "cpu")
-    _, offsets = target.module.random_crop(x, 1, 0, generator=target.generator(seed, device or "cpu"))
-    count = int((as_numpy(offsets)[:, axis] == 0).sum())
-    assert_binomial(count, n, rate, design, what=f"{target.name}.random_crop count of offset 0 on axis {axis} of {positions}",
-                    replay=f"Replay: {n} images 1×1×{positions}×{positions}, size 1, generator seed {seed}")
+    def offset_zero(x, generator) -> int:
+        _, offsets = target.module.random_crop(x, 1, 0, generator=generator)
+        return int((as_numpy(offsets)[:, axis] == 0).sum())
+
+    assert_count_is_binomial(target, device, dtype, seed, 1.0 / positions,
+                             lambda n: np.zeros((n, 1, positions, positions)), offset_zero,
+                             what=f"{target.name}.random_crop count of offset 0 on axis {axis} of {positions}",
+                             shown=f"1×1×{positions}×{positions}, size 1")
 
 
 # ---------------------------------------------------------------- colour
@@ -402,10 +409,7 @@ def test_gaussian_noise_output_is_the_input_plus_the_returned_noise(target, oper
                  replay=case.replay(target, operation, device, dtype))
 
 
-@pytest.mark.operation("random_gaussian_noise")
-@pytest.mark.dtypes("float32")
-@settings(max_examples=DISTRIBUTION_EXAMPLES)
-@given(seed=SEEDS, std=st.sampled_from([0.1, 1.0, 3.0]))
+@distribution_property("random_gaussian_noise", seed=SEEDS, std=st.sampled_from([0.1, 1.0, 3.0]))
 def test_gaussian_noise_has_mean_zero_and_variance_std_squared(target, operation, device, dtype, seed, std):
     # Sign test: P(noise > 0) = 1/2 for a centred normal (a mean shift of 0.126·std moves it by 0.05).
     # χ² test: detects a variance ratio of 1.25 (std off by 12%) or its inverse.
@@ -488,36 +492,26 @@ def test_cutout_box_is_the_size_square_around_a_pixel_clipped_at_the_borders(tar
                              f"{case.replay(target, operation, device, dtype)}")
 
 
-@pytest.mark.operation("cutout")
-@pytest.mark.dtypes("float32")
-@settings(max_examples=DISTRIBUTION_EXAMPLES)
-@given(seed=SEEDS, side=st.integers(min_value=2, max_value=6))
+@distribution_property("cutout", seed=SEEDS, side=st.integers(min_value=2, max_value=6))
 def test_cutout_centre_is_uniform_over_the_pixels(target, operation, device, dtype, seed, side):
     # size 1: the box is exactly the centre pixel; exact binomial test on the count of centre row 0.
-    design = stat_design(0.05)
-    rate = 1.0 / side
-    n = stats.binomial_sample_size(rate, design)
-    x = target.asarray(np.zeros((n, 1, side, 1)), dtype, device or "cpu")
-    _, boxes = target.module.cutout(x, 1, generator=target.generator(seed, device or "cpu"))
-    count = int((as_numpy(boxes)[:, 0] == 0).sum())
-    assert_binomial(count, n, rate, design, what=f"{target.name}.cutout(size=1) count of centre row 0 of {side}",
-                    replay=f"Replay: {n} images 1×1×{side}×1, generator seed {seed}")
+    assert_count_is_binomial(
+        target, device, dtype, seed, 1.0 / side, lambda n: np.zeros((n, 1, side, 1)),
+        lambda x, generator: int((as_numpy(target.module.cutout(x, 1, generator=generator)[1])[:, 0] == 0).sum()),
+        what=f"{target.name}.cutout(size=1) count of centre row 0 of {side}", shown=f"1×1×{side}×1")
 
 
-@pytest.mark.operation("random_erasing")
-@pytest.mark.dtypes("float32")
-@settings(max_examples=DISTRIBUTION_EXAMPLES)
-@given(seed=SEEDS, p=st.sampled_from([0.1, 0.5, 0.9]))
+@distribution_property("random_erasing", seed=SEEDS, p=st.sampled_from([0.1, 0.5, 0.9]))
 def test_random_erasing_erases_each_image_with_probability_p(target, operation, device, dtype, seed, p):
     # 4×4 images, scale (0.05, 0.2), ratio (0.5, 2): every attempt fits (1 ≤ rint(√(s·16·r)) ≤ 2 < 4, likewise w),
     # so an image is erased exactly when its decision is; counted from the output (ones erased to zero).
-    design = stat_design(0.05)
-    n = stats.binomial_sample_size(p, design)
-    x = target.asarray(np.ones((n, 1, 4, 4)), dtype, device or "cpu")
-    out, _ = target.module.random_erasing(x, p, (0.05, 0.2), (0.5, 2.0), generator=target.generator(seed, device or "cpu"))
-    erased = int((as_numpy(out) == 0).any(axis=(1, 2, 3)).sum())
-    assert_binomial(erased, n, p, design, what=f"{target.name}.random_erasing(p={p}) erased-image count",
-                    replay=f"Replay: {n} images of ones 1×1×4×4, scale (0.05, 0.2), ratio (0.5, 2), generator seed {seed}")
+    def erased(x, generator) -> int:
+        out, _ = target.module.random_erasing(x, p, (0.05, 0.2), (0.5, 2.0), generator=generator)
+        return int((as_numpy(out) == 0).any(axis=(1, 2, 3)).sum())
+
+    assert_count_is_binomial(target, device, dtype, seed, p, lambda n: np.ones((n, 1, 4, 4)), erased,
+                             what=f"{target.name}.random_erasing(p={p}) erased-image count",
+                             shown="of ones 1×1×4×4, scale (0.05, 0.2), ratio (0.5, 2)")
 
 
 @pytest.mark.operation("random_erasing")
@@ -569,12 +563,23 @@ def banded_ks_distance(observed: np.ndarray, band: float, cdf) -> float:
     return float(max(upper, lower, 0.0))
 
 
-@pytest.mark.operation("random_erasing")
-@pytest.mark.dtypes("float32")
-@settings(max_examples=DISTRIBUTION_EXAMPLES)
-@given(seed=SEEDS)
-@pytest.mark.requires("convention:random_erasing.aspect_ratio=log_uniform")
-def test_random_erasing_aspect_ratio_is_log_uniform(target, operation, device, dtype, seed):
+def aspect_law(rule: str, r_low: float, r_high: float):
+    """The CDF of t = log(h/w) under each random_erasing.aspect_ratio convention (impls/protocol/conventions.py)."""
+    low, high = math.log(r_low), math.log(r_high)
+    if rule == "log_uniform":
+        return lambda t: np.clip((t - low) / (high - low), 0.0, 1.0)
+    if rule == "uniform":
+        return lambda t: np.clip((np.exp(t) - r_low) / (r_high - r_low), 0.0, 1.0)
+    # split_at_one: U[r_low, 1] or U[1, r_high], each with probability 1/2 (r_low < 1 < r_high)
+    return lambda t: np.where(t <= 0.0, 0.5 * np.clip((np.exp(t) - r_low) / (1.0 - r_low), 0.0, 1.0),
+                              0.5 + 0.5 * np.clip((np.exp(t) - 1.0) / (r_high - 1.0), 0.0, 1.0))
+
+
+@distribution_property("random_erasing", seed=SEEDS)
+def test_random_erasing_aspect_ratio_follows_the_declared_law(target, operation, device, dtype, seed):
+    """log(h/w) against the law the target declares: log-uniform (torchvision), uniform (Zhong et al.'s
+    algorithm) or split at 1 (kornia); any two are ≥ δ apart in sup-distance for ratio (1/3, 3)."""
+    rule = conventions.behaviour(target, "random_erasing", "aspect_ratio")
     design = stat_design(ASPECT_DELTA)
     n = aspect_sample_size(design)
     x = target.asarray(np.ones((n, 1, ASPECT_IMAGE, ASPECT_IMAGE)), dtype, device or "cpu")
@@ -586,9 +591,8 @@ def test_random_erasing_aspect_ratio_is_log_uniform(target, operation, device, d
         f"{target.name}.random_erasing(p=1) left {int(np.sum((heights < 1) | (widths < 1)))} of {n} images unerased, "
         f"but every first attempt fits here. {replay}")
     band = float(np.max(np.log(heights / (heights - 0.5)) + np.log(widths / (widths - 0.5))))
-    low, high = math.log(ASPECT_RATIO[0]), math.log(ASPECT_RATIO[1])
-    distance = banded_ks_distance(np.log(heights / widths), band, lambda t: np.clip((t - low) / (high - low), 0.0, 1.0))
-    assert_distribution(distance, n, design, law=f"log-uniform aspect on (1/3, 3), rounding band ±{band:.3f}",
+    distance = banded_ks_distance(np.log(heights / widths), band, aspect_law(rule, *ASPECT_RATIO))
+    assert_distribution(distance, n, design, law=f"{rule} aspect on (1/3, 3) (declared), rounding band ±{band:.3f}",
                         what=f"{target.name}.random_erasing log(h/w)", replay=replay)
 
 
@@ -659,16 +663,6 @@ def tied_dense_matrix(weight: np.ndarray, height: int, width: int) -> tuple[np.n
             dense[row, col] = weight[o, c, a, b]
             tie[row, col] = np.ravel_multi_index((o, c, a, b), weight.shape)
     return dense, tie
-
-
-def assert_within(actual, expected: np.ndarray, bound: np.ndarray, *, why: str, what: str) -> None:
-    __tracebackhide__ = True
-    error = np.abs(as_numpy(actual).astype(np.float64) - expected)
-    bad = ~(error <= bound)
-    if bad.any():
-        i = tuple(np.argwhere(bad)[0])
-        raise AssertionError(f"{what}: {int(bad.sum())} of {error.size} elements off (first at {i}: "
-                             f"{as_numpy(actual)[i]!r}, but should be {expected[i]!r} ± {bound[i]:.3g}) [{why}]")
 
 
 @pytest.mark.claims("PARAMETER_SHARING.CONVOLUTION")

@@ -19,8 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from impls.protocol import conventions
-from regverify.conformance.assertions import as_numpy, assert_exact
-from regverify.conformance.test_penalties import assert_within
+from regverify.conformance.assertions import as_numpy, assert_exact, assert_within
 from regverify.conformance.tolerances import eps
 
 SEEDS = st.integers(0, 2**32 - 1)
@@ -139,32 +138,33 @@ def test_clip_grad_norm_clips_globally_or_per_variable_as_declared(target, devic
 # ---------------------------------------------------------------- dropout family at p = 1
 
 
-@pytest.mark.operation("dropout")
-def test_dropout_at_p_1_gives_zeros_or_is_rejected_as_declared(target, device):
-    rule = convention_of(target, "dropout", "p_one")
+def call_at_p_one(target, operation: str, device):
+    """The operation in training mode at p = 1 on fixed float32 values, under the target's declared p_one rule:
+    (rule, x, result), result None where the rule is "rejected" (the call must then raise naming p)."""
+    rule = convention_of(target, operation, "p_one")
     x = target.asarray(values(0, (3, 4)), "float32", device)
-    what = f"{target.name}.dropout(p=1.0) under p_one={rule!r}"
     if rule == "rejected":
         with pytest.raises((ValueError, TypeError), match=r"\bp\b"):
-            target.call("dropout", x, 1.0, training=True, generator=target.generator(0, device))
-        return
-    result = target.call("dropout", x, 1.0, training=True, generator=target.generator(0, device))
-    assert_exact(result.out, np.zeros((3, 4), dtype=np.float32), what=what)
+            target.call(operation, x, 1.0, training=True, generator=target.generator(0, device))
+        return rule, x, None
+    return rule, x, target.call(operation, x, 1.0, training=True, generator=target.generator(0, device))
+
+
+@pytest.mark.operation("dropout")
+def test_dropout_at_p_1_gives_zeros_or_is_rejected_as_declared(target, device):
+    rule, _, result = call_at_p_one(target, "dropout", device)
+    if result is not None:
+        assert_exact(result.out, np.zeros((3, 4), dtype=np.float32),
+                     what=f"{target.name}.dropout(p=1.0) under p_one={rule!r}")
 
 
 @pytest.mark.operation("alpha_dropout")
 def test_alpha_dropout_at_p_1_follows_the_declared_rule(target, device):
-    rule = convention_of(target, "alpha_dropout", "p_one")
-    x64 = values(0, (3, 4))
-    x = target.asarray(x64, "float32", device)
-    what = f"{target.name}.alpha_dropout(p=1.0) under p_one={rule!r}"
-    if rule == "rejected":
-        with pytest.raises((ValueError, TypeError), match=r"\bp\b"):
-            target.call("alpha_dropout", x, 1.0, training=True, generator=target.generator(0, device))
-        return
-    result = target.call("alpha_dropout", x, 1.0, training=True, generator=target.generator(0, device))
-    expected = np.zeros((3, 4)) if rule == "zeros" else as_numpy(x)
-    assert_exact(np.asarray(as_numpy(result.out), dtype=np.float32), np.asarray(expected, dtype=np.float32), what=what)
+    rule, x, result = call_at_p_one(target, "alpha_dropout", device)
+    if result is not None:
+        expected = np.zeros((3, 4)) if rule == "zeros" else as_numpy(x)
+        assert_exact(np.asarray(as_numpy(result.out), dtype=np.float32), np.asarray(expected, dtype=np.float32),
+                     what=f"{target.name}.alpha_dropout(p=1.0) under p_one={rule!r}")
 
 
 # ---------------------------------------------------------------- stochastic depth and DropBlock scaling

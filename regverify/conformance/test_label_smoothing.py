@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal, get_args
 
 import numpy as np
 import pytest
@@ -27,13 +28,14 @@ from hypothesis import strategies as st
 
 from impls.protocol import conventions
 from regverify.conformance import covering
-from regverify.conformance.assertions import as_numpy, assert_close
+from regverify.conformance.assertions import as_numpy, assert_close, assert_matches_central_differences
 from regverify.conformance.strategies import SEEDS
 from regverify.conformance.tolerances import eps
 
 SMOOTH = "smooth_labels"
 CROSS_ENTROPY = "label_smoothing_cross_entropy"
-CONVENTIONS = ("uniform", "off_target")
+Convention = Literal["uniform", "off_target"]
+CONVENTIONS: tuple[Convention, ...] = get_args(Convention)
 
 #: ε on a grid of 1/200 including both ends (a Fraction, so formulas can be checked in exact arithmetic).
 epsilons = st.one_of(st.sampled_from([0, 1, 100]), st.integers(min_value=1, max_value=199)).map(
@@ -65,10 +67,12 @@ def smoothed_exact(label: int, num_classes: int, epsilon: Fraction, convention: 
 
 @dataclass(frozen=True)
 class LabelCase:
+    """Class labels, and how smooth_labels is asked to smooth them."""
+
+    labels: tuple[int, ...]
     num_classes: int
     epsilon: Fraction
-    convention: str
-    labels: tuple[int, ...]
+    convention: Convention
 
     def replay(self, target) -> str:
         return (f"Replay: python -c \"from impls.protocol import load_target; t = load_target({target.module.__name__!r}); "
@@ -81,7 +85,7 @@ def label_cases(draw, conventions=CONVENTIONS) -> LabelCase:
     convention = draw(st.sampled_from(conventions), label="convention")
     num_classes = draw(st.integers(min_value=1 if convention == "uniform" else 2, max_value=8), label="num_classes")
     labels = draw(st.lists(st.integers(0, num_classes - 1), min_size=1, max_size=6), label="labels")
-    return LabelCase(num_classes, draw(epsilons, label="epsilon"), convention, tuple(labels))
+    return LabelCase(tuple(labels), num_classes, draw(epsilons, label="epsilon"), convention)
 
 
 def smooth(target, case: LabelCase, device, dtype) -> np.ndarray:
@@ -135,7 +139,7 @@ def test_off_target_minus_uniform_is_epsilon_over_k_k_minus_1_off_target_and_min
     ε = 0.1: 0.0111 vs 0.0100 off target, 0.9 vs 0.91 on it); off_target(ε) = uniform(ε·K/(K-1))."""
     K, epsilon = case.num_classes, case.epsilon
     off = smooth(target, case, device, dtype)
-    uniform = smooth(target, LabelCase(K, epsilon, "uniform", case.labels), device, dtype)
+    uniform = smooth(target, LabelCase(case.labels, K, epsilon, "uniform"), device, dtype)
     onehot = np.arange(K) == np.array(case.labels)[:, None]
     difference = np.where(onehot, float(-epsilon / K), float(epsilon / (K * (K - 1))))
     # Each float64 result is within 2·eps + eps·|q| ≤ 3·eps of its exact value (previous test's bound).
@@ -144,7 +148,7 @@ def test_off_target_minus_uniform_is_epsilon_over_k_k_minus_1_off_target_and_min
                  replay=case.replay(target))
     reparametrized = epsilon * K / (K - 1)
     if reparametrized <= 1:
-        equivalent = smooth(target, LabelCase(K, reparametrized, "uniform", case.labels), device, dtype)
+        equivalent = smooth(target, LabelCase(case.labels, K, reparametrized, "uniform"), device, dtype)
         assert_close(off, equivalent, rtol=0.0, atol=6 * eps(dtype), why="two results, ≤ 3·eps each",
                      what=f"{target.name} off_target(ε={float(epsilon)}) vs uniform(εK/(K-1)={float(reparametrized)})",
                      replay=case.replay(target))
@@ -351,10 +355,28 @@ def test_smoothed_cross_entropy_logit_gradient_is_softmax_minus_smoothed_target(
                  replay=f"[{case.describe()}]")
 
 
-@pytest.mark.operation(CROSS_ENTROPY)
-@pytest.mark.dtypes("float64")
-@given(case=loss_cases(layouts=("unbatched", "batched"), max_classes=4, max_batch=3))
-@pytest.mark.requires("backward")
+def numerical_gradient_property(requirement: str):
+    """A check of smoothed cross-entropy's gradient against numerical differences: float64 cells (the tolerances
+    are derived for float64), small unbatched and batched cases (each input entry costs two loss calls), every
+    option, including weights, ignore_index and probability targets; targets that declare `requirement`."""
+
+    def decorate(test):
+        test = pytest.mark.requires(requirement)(test)
+        test = given(case=loss_cases(layouts=("unbatched", "batched"), max_classes=4, max_batch=3))(test)
+        return pytest.mark.operation(CROSS_ENTROPY)(pytest.mark.dtypes("float64")(test))
+
+    return decorate
+
+
+def difference_error_terms(case: LossCase, arrays: dict) -> tuple[float, np.ndarray, int]:
+    """What a numerical-difference tolerance is made of: the largest class weight W (it bounds Σ_c w_c q_c, the
+    third-derivative factor), the loss's error scale S (documented_loss) and the K + M + 4 rounded terms."""
+    largest_weight = 1.0 if arrays["weight"] is None else float(arrays["weight"].max())
+    _, scale = documented_loss(arrays["logits"], arrays["targets"], arrays["weight"], case)
+    return largest_weight, scale, case.num_classes + int(np.size(arrays["targets"])) + 4
+
+
+@numerical_gradient_property("backward")
 def test_smoothed_cross_entropy_gradient_matches_central_differences(target, device, dtype, case):
     """Every option, including weights, ignore_index and probability targets (whose gradient is checked too)."""
     arrays = case.arrays()
@@ -365,8 +387,7 @@ def test_smoothed_cross_entropy_gradient_matches_central_differences(target, dev
     grads = result.backward(target.asarray(upstream, dtype, device))
     names = ["logits", "targets"] if case.probability_targets else ["logits"]
 
-    def loss(name: str, value: np.ndarray) -> float:
-        changed = dict(arrays, **{name: value})
+    def loss(changed: dict) -> float:
         args = prepare(target, case, device, dtype, changed)
         out = target.call(CROSS_ENTROPY, args[0], args[1], case.epsilon, weight=args[2], **case.keywords()).out
         return float((as_numpy(out) * upstream).sum())
@@ -376,31 +397,16 @@ def test_smoothed_cross_entropy_gradient_matches_central_differences(target, dev
     # Linear in the targets (no truncation). Rounding: each loss carries ≤ (K+M+4)·eps·S, S its error scale
     # (documented_loss), and the difference of two is divided by 2h.
     h = 1e-5
-    largest_weight = 1.0 if arrays["weight"] is None else float(arrays["weight"].max())
-    _, scale = documented_loss(arrays["logits"], arrays["targets"], arrays["weight"], case)
+    largest_weight, scale, terms = difference_error_terms(case, arrays)
     error_scale = float((np.abs(upstream) * scale).sum()) + float(np.abs(upstream).sum())
-    terms = case.num_classes + int(np.size(arrays["targets"])) + 4
     atol = h**2 / 6 * largest_weight / (6 * math.sqrt(3)) * float(np.abs(upstream).sum()) \
         + terms * eps("float64") * error_scale / h
-    for name, analytic in zip(names, grads, strict=False):
-        base = arrays[name]
-        numeric = np.empty(base.size)
-        for i in range(base.size):
-            bump = np.zeros(base.size)
-            bump[i] = h
-            numeric[i] = (loss(name, base + bump.reshape(base.shape)) - loss(name, base - bump.reshape(base.shape))) / (2 * h)
-        flat = as_numpy(analytic).astype(np.float64).ravel()
-        rel = np.abs(numeric - flat) / np.maximum(1e-8, np.abs(numeric) + np.abs(flat))
-        assert_close(flat, numeric, rtol=0.0, atol=atol,
-                     why=f"h²/6·W/(6√3)·Σ|g| truncation + (K+M+4)·eps·S/h rounding, h={h}; "
-                         f"CS231n rel_error max={rel.max():.1e}",
-                     what=f"{target.name}.{CROSS_ENTROPY} ∂loss/∂{name}", replay=f"[{case.describe()}]")
+    assert_matches_central_differences(dict(zip(names, grads, strict=False)), loss, arrays, h, atol,
+                                       why=f"h²/6·W/(6√3)·Σ|g| truncation + (K+M+4)·eps·S/h rounding, h={h}",
+                                       what=f"{target.name}.{CROSS_ENTROPY} loss", replay=f"[{case.describe()}]")
 
 
-@pytest.mark.operation(CROSS_ENTROPY)
-@pytest.mark.dtypes("float64")
-@given(case=loss_cases(layouts=("unbatched", "batched"), max_classes=4, max_batch=3))
-@pytest.mark.requires("torch")
+@numerical_gradient_property("torch")
 def test_smoothed_cross_entropy_passes_torch_gradcheck(target, device, dtype, case):
     arrays = case.arrays()
     logits, targets, weight = prepare(target, case, device, dtype, arrays)
@@ -414,9 +420,7 @@ def test_smoothed_cross_entropy_passes_torch_gradcheck(target, device, dtype, ca
     # gradcheck differentiates numerically with step h = 1e-6 per input entry: truncation ≤ h²/6·W/(6√3) (as
     # in the central-difference test) and rounding ≤ (K+M+4)·eps·S/h per output entry, S its error scale.
     step = 1e-6
-    largest_weight = 1.0 if arrays["weight"] is None else float(arrays["weight"].max())
-    _, scale = documented_loss(arrays["logits"], arrays["targets"], arrays["weight"], case)
-    terms = case.num_classes + int(np.size(arrays["targets"])) + 4
+    largest_weight, scale, terms = difference_error_terms(case, arrays)
     atol = step**2 / 6 * largest_weight / (6 * math.sqrt(3)) + terms * eps("float64") * (float(np.max(scale)) + 1) / step
     assert torch.autograd.gradcheck(loss, inputs, eps=step, atol=atol, rtol=0.0), case.describe()
 

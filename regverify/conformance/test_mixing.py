@@ -32,6 +32,7 @@ from regverify.conformance.assertions import (
     assert_distribution,
     assert_exact,
     assert_raises_invalid,
+    assert_within,
 )
 from regverify.conformance.strategies import SEEDS, case_values
 from regverify.conformance.tolerances import eps
@@ -119,16 +120,9 @@ def assert_mixture(actual, a, own: float, partner: float, permutation, *, dtype:
     # Target: each weight rounded to dtype (u), each product (u), the sum (u): ≤ 3u·scale to first order.
     # Oracle in float64: the weights, products, sum ≤ 3u₆₄·scale. So ≤ 3u + 3u₆₄ ≤ 3·eps(dtype)·scale, plus half a
     # subnormal spacing per rounding that underflows (a weight 1-λ ≈ 4e-6 is subnormal in float16).
-    err = np.abs(as_numpy(actual).astype(np.float64) - expected)
-    bound = 3 * eps(dtype) * scale + 2 * subnormal_spacing(dtype)
-    bad = ~(err <= bound)
-    if bad.any():
-        i = tuple(np.argwhere(bad)[0])
-        raise AssertionError(
-            f"{what}: {int(bad.sum())} of {err.size} elements off (first at {i}: {as_numpy(actual)[i]!r}, but should "
-            f"be {expected[i]!r} ± {bound[i]:.3g}) [bound 3·eps({dtype})·(w|a|+w'|a[perm]|): weight, product and sum "
-            f"roundings, + 2 subnormal spacings]. {replay}"
-        )
+    assert_within(actual, expected, 3 * eps(dtype) * scale + 2 * subnormal_spacing(dtype),
+                  why=f"bound 3·eps({dtype})·(w|a|+w'|a[perm]|): weight, product and sum roundings, + 2 subnormal "
+                      "spacings", what=what, replay=replay)
 
 
 # ---------------------------------------------------------------- structure, exactly
@@ -189,40 +183,42 @@ def box_mask(shape: tuple[int, int, int, int], box) -> np.ndarray:
     return mask
 
 
+def cutmix_runs(case: MixCase, target, dtype: str, device: str | None):
+    """CutMix on the case at 8 consecutive seeds (tiny images make boxes that touch, and are clipped by, the
+    borders common): per run its inputs, outputs, λ_used, integer box (y1, y2, x1, x2), partner indices and
+    replay snippet."""
+    for offset in range(8):
+        shifted = MixCase(case.alpha, case.shape, case.classes, case.seed + offset, case.data_seed)
+        x, y, mixed_x, mixed_y, (lam_used, box, permutation) = shifted.run(target, "cutmix", dtype, device)
+        yield (x, y, mixed_x, mixed_y, lam_used, tuple(int(v) for v in box), permutation_of(permutation),
+               shifted.replay(target, "cutmix", device, dtype))
+
+
 @pytest.mark.operation("cutmix")
 @given(case=mix_cases(sides=TINY_SIDES))
 def test_cutmix_pastes_the_partner_box_and_keeps_the_rest(target, operation, device, dtype, case):
-    # Tiny images make boxes that touch (and are clipped by) the borders common; 8 seeds per example.
-    for offset in range(8):
-        shifted = MixCase(case.alpha, case.shape, case.classes, case.seed + offset, case.data_seed)
-        x, _, mixed_x, _, (_, box, permutation) = shifted.run(target, operation, dtype, device)
-        replay = shifted.replay(target, operation, device, dtype)
-        _, _, height, width = case.shape
-        y1, y2, x1, x2 = (int(v) for v in box)
+    _, _, height, width = case.shape
+    for x, _, mixed_x, _, _, box, permutation, replay in cutmix_runs(case, target, dtype, device):
+        y1, y2, x1, x2 = box
         assert 0 <= y1 <= y2 <= height and 0 <= x1 <= x2 <= width, (
             f"{target.name}.cutmix box (y1, y2, x1, x2)={box}, but should lie in [0, {height}] × [0, {width}]. {replay}")
         x_np = as_numpy(x)
-        expected = np.where(box_mask(case.shape, (y1, y2, x1, x2)), x_np[permutation_of(permutation)], x_np)
-        assert_exact(mixed_x, expected, what=f"{target.name}.cutmix x̃ vs partner inside box {box}, original outside",
-                     replay=replay)
+        assert_exact(mixed_x, np.where(box_mask(case.shape, box), x_np[permutation], x_np),
+                     what=f"{target.name}.cutmix x̃ vs partner inside box {box}, original outside", replay=replay)
 
 
 @pytest.mark.operation("cutmix")
 @given(case=mix_cases(sides=TINY_SIDES))
 def test_cutmix_label_weight_equals_the_pasted_area(target, operation, device, dtype, case):
-    for offset in range(8):
-        shifted = MixCase(case.alpha, case.shape, case.classes, case.seed + offset, case.data_seed)
-        _, y, _, mixed_y, (lam_used, box, permutation) = shifted.run(target, operation, dtype, device)
-        replay = shifted.replay(target, operation, device, dtype)
-        _, _, height, width = case.shape
-        y1, y2, x1, x2 = (int(v) for v in box)
+    _, _, height, width = case.shape
+    for _, y, _, mixed_y, lam_used, (y1, y2, x1, x2), permutation, replay in cutmix_runs(case, target, dtype, device):
         pasted = (y2 - y1) * (x2 - x1)
         # Exact integer arithmetic: λ_used must be the float nearest to (H·W - area)/(H·W).
         kept = Fraction(height * width - pasted, height * width)
         assert float(lam_used) == float(kept), (
             f"{target.name}.cutmix λ_used={float(lam_used)!r}, but should be 1 - {pasted}/{height * width} = "
-            f"{float(kept)!r} for box {box} [exact]. {replay}")
-        assert_mixture(mixed_y, y, float(kept), float(1 - kept), permutation_of(permutation), dtype=dtype,
+            f"{float(kept)!r} for box {(y1, y2, x1, x2)} [exact]. {replay}")
+        assert_mixture(mixed_y, y, float(kept), float(1 - kept), permutation, dtype=dtype,
                        what=f"{target.name}.cutmix ỹ for pasted area {pasted}/{height * width}", replay=replay)
 
 

@@ -14,9 +14,9 @@ sample size comes from a stated Design, and spends one check of the suite's fals
 Statistical tests run at float32 and float64: half precision rounds the noise itself (ties at 1, shifted
 atoms), which the exact tests would read as defects; the structure tests cover every dtype.
 
-Over 400 lines: one module per regularizer family (what `regverify check --only FAMILY` and the defect
-catalogue select); its properties share the family's case strategies. What an operation spec can say lives
-in test_every_operation.py instead.
+Over 400 lines: the nine noise operations above are one family (what `regverify check --only FAMILY` and
+the defect catalogue select), and their properties share its case strategies, block cases and sequential
+designs. What an operation spec can say lives in test_every_operation.py instead.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from scipy import stats as sps
 
 import regstats as stats
 from impls.numpy_ref.noise import SELU_ALPHA_PRIME
-from impls.protocol import load_target
+from impls.protocol import conventions, load_target
 from regstats import budget
 from regverify.conformance import covering
 from regverify.conformance.assertions import (
@@ -45,6 +45,7 @@ from regverify.conformance.assertions import (
     assert_close,
     assert_distribution,
     assert_exact,
+    assert_matches_central_differences,
     assert_variance,
     assert_variance_sequential,
     block_seed,
@@ -104,6 +105,21 @@ def block_case(case: Case, index: int, shape: tuple[int, ...]) -> Case:
     return Case(case.params, block_seed(case.seed, index), case.data_seed, shape)
 
 
+def assert_kept_units_are_binomial(case: Case, count, *, what: str, replay) -> None:
+    """Sequential binomial test (design(KEEP_DELTA)) that units survive with probability 1 - p. count(block, m)
+    draws about m more units and returns (kept, units); block(shape) makes the next block's case (the case's
+    parameters and input seed, the block's own draw seed). replay(last block, blocks drawn) runs on failure only."""
+    __tracebackhide__ = True
+    blocks: list[Case] = []
+
+    def block(shape: tuple[int, ...]) -> Case:
+        blocks.append(block_case(case, len(blocks), shape))
+        return blocks[-1]
+
+    assert_binomial_sequential(lambda m: count(block, m), 1.0 - case.params["p"], design(KEEP_DELTA), what=what,
+                               replay=lambda: replay(blocks[-1], len(blocks)))
+
+
 def sized(case: Case, shape: tuple[int, ...]) -> Case:
     return Case(case.params, case.seed, case.data_seed, shape)
 
@@ -117,6 +133,13 @@ def call(target, operation: str, case: Case, device, dtype, *, values=None, trai
 # ================================================================ Gaussian dropout
 
 GAUSSIAN = "gaussian_dropout"
+
+
+def gaussian_noise_law(test):
+    """A test of the law of Gaussian dropout's multiplier ξ ~ N(1, p/(1-p)) (the no-scaling claim): p in (0, 1),
+    the statistical dtypes."""
+    test = pytest.mark.claims("DROPOUT.GAUSSIAN.NO_SCALING")(given(case=dropout_cases(p=open_probabilities))(test))
+    return pytest.mark.operation(GAUSSIAN)(pytest.mark.dtypes(*STATISTICAL_DTYPES)(test))
 
 
 @pytest.mark.operation(GAUSSIAN)
@@ -138,10 +161,7 @@ def test_gaussian_dropout_output_is_input_times_the_returned_noise_and_eval_is_t
                  replay=replay)
 
 
-@pytest.mark.operation(GAUSSIAN)
-@pytest.mark.dtypes(*STATISTICAL_DTYPES)
-@pytest.mark.claims("DROPOUT.GAUSSIAN.NO_SCALING")
-@given(case=dropout_cases(p=open_probabilities))
+@gaussian_noise_law
 def test_gaussian_dropout_noise_is_centred_on_1(target, device, dtype, case):
     """Sign test: ξ ~ N(1, σ²) is symmetric about its mean 1, so #(ξ > 1) among the ξ ≠ 1 is exactly
     Binomial(m, 1/2). Design: a rate off by 0.05 (a mean shift of Φ⁻¹(0.55)·σ = 0.126σ; additive or
@@ -163,10 +183,7 @@ def test_gaussian_dropout_noise_is_centred_on_1(target, device, dtype, case):
                        + blocks[-1].replay(target, GAUSSIAN, device, dtype))
 
 
-@pytest.mark.operation(GAUSSIAN)
-@pytest.mark.dtypes(*STATISTICAL_DTYPES)
-@pytest.mark.claims("DROPOUT.GAUSSIAN.NO_SCALING")
-@given(case=dropout_cases(p=open_probabilities))
+@gaussian_noise_law
 def test_gaussian_dropout_noise_variance_is_p_over_1_minus_p(target, device, dtype, case):
     """χ² test of Var ξ = p/(1-p) (exact for normal noise). Design: a variance ratio of 1.1 or 1/1.1 is caught
     with power 0.999 (so variance p instead of p/(1-p) whenever p ≥ 0.091, and σ used as the variance)."""
@@ -207,10 +224,7 @@ def assert_standard_normal(z: np.ndarray, *, what: str, replay: str) -> None:
                         replay=replay)
 
 
-@pytest.mark.operation(GAUSSIAN)
-@pytest.mark.dtypes(*STATISTICAL_DTYPES)
-@pytest.mark.claims("DROPOUT.GAUSSIAN.NO_SCALING")
-@given(case=dropout_cases(p=open_probabilities))
+@gaussian_noise_law
 def test_gaussian_dropout_noise_is_normal_not_only_in_mean_and_variance(target, device, dtype, case):
     """KS test of (ξ - 1)/sqrt(p/(1-p)) against N(0, 1): uniform or Laplace noise with mean 1 and variance
     p/(1-p) passes both moment tests but not this one (design: SHAPE_DELTA). Rounding ξ to float32 moves the
@@ -310,18 +324,15 @@ def test_spatial_dropout_masks_whole_channels_in_every_layout(target, operation,
 def test_spatial_dropout_channel_keep_count_is_binomial(target, operation, device, dtype, case):
     """n channels (batch of n, one channel, spatial sizes 1): kept channels ~ Binomial(n, 1-p), counted from the
     outputs (inputs are nonzero), not from the returned mask; channel wholeness is tested above."""
-    p = case.params["p"]
     ndim = max(LAYOUTS[operation])
-    blocks: list[Case] = []
 
-    def draw_block(m: int) -> tuple[int, int]:  # sequential: m more channels per call, until the count decides
-        blocks.append(block_case(case, len(blocks), (m, 1) + (1,) * (ndim - 2)))
-        _, result, _ = spatial_call(target, operation, blocks[-1], device, dtype)
+    def kept_channels(block, m: int) -> tuple[int, int]:  # m more channels per call, until the count decides
+        _, result, _ = spatial_call(target, operation, block((m, 1) + (1,) * (ndim - 2)), device, dtype)
         return int((as_numpy(result.out).reshape(m, -1) != 0).all(axis=1).sum()), m
 
-    assert_binomial_sequential(draw_block, 1.0 - p, design(KEEP_DELTA),
-                               what=f"{target.name}.{operation}(p={p}) kept channels",
-                               replay=lambda: "[last block] " + blocks[-1].replay(target, operation, device, dtype))
+    assert_kept_units_are_binomial(
+        case, kept_channels, what=f"{target.name}.{operation}(p={case.params['p']}) kept channels",
+        replay=lambda last, _: "[last block] " + last.replay(target, operation, device, dtype))
 
 
 @pytest.mark.operation("dropout2d")
@@ -376,8 +387,12 @@ def alpha_constants(p: float) -> tuple[float, float, float]:
 def test_alpha_dropout_is_the_affine_selu_map_on_its_mask_and_eval_is_the_identity(
         target, operation, device, dtype, case, training):
     """Kept: a·x + b; dropped: a·α' + b, with a = ((1-p)(1+pα'²))^(-1/2), b = -a·p·α'; p = 0 and eval give the
-    identity, p = 1 zeros."""
+    identity, p = 1 what the target declares (alpha_dropout.p_one: zeros, the input, or rejected)."""
     p = case.params["p"]
+    # No (a, b) exists at p = 1, so the rule there is a convention (test_conventions checks each one, a rejection
+    # included); here a target that rejects p = 1 draws another example.
+    at_p_one = conventions.behaviour(target, "alpha_dropout", "p_one") if operation == "alpha_dropout" else "zeros"
+    assume(not (p == 1.0 and at_p_one == "rejected"))
     values = normal_values(case.data_seed, case.shape)
     x, result = call(target, operation, case, device, dtype, values=values, training=training)
     replay = case.replay(target, operation, device, dtype, training=training)
@@ -386,7 +401,7 @@ def test_alpha_dropout_is_the_affine_selu_map_on_its_mask_and_eval_is_the_identi
         assert_exact(result.out, x, what=f"{target.name}.{operation}(training=False)", replay=replay)
         return
     if p in (0.0, 1.0):
-        expected = xs if p == 0.0 else np.zeros_like(xs)
+        expected = xs if p == 0.0 or at_p_one == "identity" else np.zeros_like(xs)
         assert_exact(result.out, expected.astype(as_numpy(x).dtype), what=f"{target.name}.{operation}(p={p})",
                      replay=replay)
         return
@@ -462,6 +477,13 @@ def dropconnect_arrays(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             rng.uniform(-2, 2, out_features))
 
 
+def upstream_loss(call, target, case: Case, device, dtype, upstream: np.ndarray):
+    """Σ upstream·out of `call` (dropconnect_call, attention_call: same seed, so the same mask) as a function of
+    its named input arrays, in call order: the loss whose gradients result.backward(upstream) returns."""
+    return lambda arrays: float((as_numpy(call(target, case, device, dtype, tuple(arrays.values()))[1].out)
+                                 * upstream).sum())
+
+
 def dropconnect_call(target, case, device, dtype, arrays=None, *, training=True):
     x, w, b = (target.asarray(v, dtype, device) for v in (arrays or dropconnect_arrays(case)))
     result = target.call(DROPCONNECT, x, w, b, case.params["p"], training=training,
@@ -494,23 +516,18 @@ def test_dropconnect_output_is_input_times_masked_weights_plus_bias(target, devi
 @pytest.mark.claims("DROPCONNECT.DROP_PROB")
 @given(case=dropout_cases())
 def test_dropconnect_weight_keep_count_is_binomial_with_keep_probability_1_minus_p(target, device, dtype, case):
-    p = case.params["p"]
-    blocks: list[Case] = []
-
-    def draw_block(m: int) -> tuple[int, int]:  # sequential: a weight matrix of about m entries per call
+    def kept_weights(block, m: int) -> tuple[int, int]:  # a weight matrix of about m entries per call
         rows = math.ceil(m / 2)
-        blocks.append(block_case(case, len(blocks), (1, 2, rows)))
-        arrays = (np.ones((1, 2)), np.ones((rows, 2)), np.zeros(rows))
-        _, result = dropconnect_call(target, blocks[-1], device, dtype, arrays)
+        drawn = block((1, 2, rows))
+        _, result = dropconnect_call(target, drawn, device, dtype, (np.ones((1, 2)), np.ones((rows, 2)), np.zeros(rows)))
         mask = as_numpy(result.mask)
         # The output counts the kept weights of each row (x = 1, W = 1): recount from it, not only the mask.
         assert_exact(as_numpy(result.out).ravel(), mask.sum(axis=1).astype(as_numpy(result.out).dtype),
-                     what=f"{target.name}.{DROPCONNECT} row sums vs mask", replay=f"[{blocks[-1].describe()}]")
+                     what=f"{target.name}.{DROPCONNECT} row sums vs mask", replay=f"[{drawn.describe()}]")
         return int(mask.sum()), mask.size
 
-    assert_binomial_sequential(draw_block, 1.0 - p, design(KEEP_DELTA),
-                               what=f"{target.name}.{DROPCONNECT}(p={p}) kept weights",
-                               replay=lambda: f"[last block: {blocks[-1].describe()}]")
+    assert_kept_units_are_binomial(case, kept_weights, what=f"{target.name}.{DROPCONNECT}(p={case.params['p']}) kept weights",
+                                   replay=lambda last, _: f"[last block: {last.describe()}]")
 
 
 @pytest.mark.operation(DROPCONNECT)
@@ -555,28 +572,18 @@ def test_dropconnect_gradients_match_central_differences(target, device, dtype, 
     """Linear in each of x, W, b for a fixed mask (same seed), so central differences with h = 1 have no
     truncation error; rounding: each loss is a sum of ≤ B·O·(I+1) products, error ≤ that count·eps·T, T the
     sum of their magnitudes, divided by 2h."""
-    arrays = dropconnect_arrays(case)
+    x, w, b = arrays = dropconnect_arrays(case)
     _, result = dropconnect_call(target, case, device, dtype, arrays)
     upstream = np.random.default_rng(case.data_seed + 1).uniform(-1, 1, as_numpy(result.out).shape)
-    grads = result.backward(target.asarray(upstream, dtype, device))
-
-    def loss(index: int, value: np.ndarray) -> float:
-        changed = list(arrays)
-        changed[index] = value
-        _, r = dropconnect_call(target, case, device, dtype, tuple(changed))
-        return float((as_numpy(r.out) * upstream).sum())
-
-    x, w, b = arrays
+    names = ("x", "weight", "bias")
+    grads = dict(zip(names, result.backward(target.asarray(upstream, dtype, device)), strict=True))
     h = 1.0
     magnitude = float((np.abs(upstream) * ((np.abs(x) + h) @ (np.abs(w) + h).T + np.abs(b) + h)).sum())
     count = upstream.size * (case.shape[1] + 1)
-    atol = count * eps("float64") * magnitude / h
-    for index, (name, base) in enumerate(zip(("x", "weight", "bias"), arrays, strict=True)):
-        numeric = np.array([(loss(index, base + bump) - loss(index, base - bump)) / (2 * h)
-                            for bump in (np.eye(base.size)[i].reshape(base.shape) * h for i in range(base.size))])
-        assert_close(as_numpy(grads[index]).ravel(), numeric, rtol=0.0, atol=atol,
-                     why=f"linear map: rounding only, {count}·eps·T/h", what=f"{target.name}.{DROPCONNECT} ∂/∂{name}",
-                     replay=f"[{case.describe()}]")
+    assert_matches_central_differences(grads, upstream_loss(dropconnect_call, target, case, device, dtype, upstream),
+                                       dict(zip(names, arrays, strict=True)), h, count * eps("float64") * magnitude / h,
+                                       why=f"linear map: rounding only, {count}·eps·T/h",
+                                       what=f"{target.name}.{DROPCONNECT}", replay=f"[{case.describe()}]")
 
 
 # ================================================================ locked (variational) dropout
@@ -608,17 +615,13 @@ def test_locked_dropout_uses_one_mask_for_every_time_step(target, device, dtype,
 @pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
 @given(case=dropout_cases())
 def test_locked_dropout_keep_count_is_binomial_per_batch_and_feature(target, device, dtype, case):
-    p = case.params["p"]
-    blocks: list[Case] = []
-
-    def draw_block(m: int) -> tuple[int, int]:  # sequential: m more (batch, feature) units per call
-        blocks.append(block_case(case, len(blocks), (2, m, 1)))
-        _, result = call(target, LOCKED, blocks[-1], device, dtype, batch_first=False)
+    def kept_units(block, m: int) -> tuple[int, int]:  # m more (batch, feature) units per call, seen at time step 0
+        _, result = call(target, LOCKED, block((2, m, 1)), device, dtype, batch_first=False)
         return int((as_numpy(result.out)[0] != 0).sum()), m
 
-    assert_binomial_sequential(
-        draw_block, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{LOCKED}(p={p}) kept (batch, feature) units",
-        replay=lambda: "[last block] " + blocks[-1].replay(target, LOCKED, device, dtype, batch_first=False))
+    assert_kept_units_are_binomial(
+        case, kept_units, what=f"{target.name}.{LOCKED}(p={case.params['p']}) kept (batch, feature) units",
+        replay=lambda last, _: "[last block] " + last.replay(target, LOCKED, device, dtype, batch_first=False))
 
 
 # ================================================================ embedding dropout
@@ -655,16 +658,12 @@ def test_embedding_dropout_drops_whole_rows_of_the_embedding_matrix(target, devi
 @pytest.mark.dtypes(*REFERENCE_COUNT_DTYPES)
 @given(case=dropout_cases())
 def test_embedding_dropout_row_keep_count_is_binomial(target, device, dtype, case):
-    p = case.params["p"]
-    blocks: list[Case] = []
-
-    def draw_block(m: int) -> tuple[int, int]:  # sequential: an m-row embedding matrix per call
-        blocks.append(block_case(case, len(blocks), (m, 1)))
-        _, result = embedding_call(target, blocks[-1], device, dtype, np.ones((m, 1)), np.arange(m))
+    def kept_rows(block, m: int) -> tuple[int, int]:  # an m-row embedding matrix of ones per call
+        _, result = embedding_call(target, block((m, 1)), device, dtype, np.ones((m, 1)), np.arange(m))
         return int((as_numpy(result.out) != 0).sum()), m
 
-    assert_binomial_sequential(draw_block, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{EMBEDDING}(p={p}) kept rows",
-                               replay=lambda: f"[last block: {blocks[-1].describe()}, n={blocks[-1].shape[0]}]")
+    assert_kept_units_are_binomial(case, kept_rows, what=f"{target.name}.{EMBEDDING}(p={case.params['p']}) kept rows",
+                                   replay=lambda last, _: f"[last block: {last.describe()}, n={last.shape[0]}]")
 
 
 # ================================================================ stochastic depth
@@ -737,24 +736,23 @@ def test_stochastic_depth_training_mean_equals_the_eval_output(target, operation
     Binomial(n, 1-p), so E[out/x] = s(1-p) = the eval scale (1 for torchvision, 1-p for Huang et al.)."""
     p = case.params["p"]
     train_scale, eval_scale = depth_scales(operation, p)
-    blocks: list[Case] = []
     totals = np.zeros(2)  # rows drawn, Σ out/x
 
-    def draw_block(m: int) -> tuple[int, int]:  # sequential: m more rows per call, until the count decides
-        blocks.append(block_case(case, len(blocks), (m, 1)))
-        x, result = call(target, operation, blocks[-1], device, dtype, mode="row")
+    def surviving_rows(block, m: int) -> tuple[int, int]:  # m more rows per call, until the count decides
+        drawn = block((m, 1))
+        x, result = call(target, operation, drawn, device, dtype, mode="row")
         ratio = (as_numpy(result.out).astype(np.float64) / as_numpy(x).astype(np.float64))[:, 0]
         survivors = ratio != 0
         assert_close(ratio[survivors], np.full(int(survivors.sum()), train_scale), rtol=2 * eps(dtype), atol=0.0,
                      why="≤ 3 roundings", what=f"{target.name}.{operation}(p={p}) survivors' out/x",
-                     replay=blocks[-1].replay(target, operation, device, dtype, mode="row"))
+                     replay=drawn.replay(target, operation, device, dtype, mode="row"))
         totals[:] += (m, ratio.sum())
         return int(survivors.sum()), m
 
-    assert_binomial_sequential(
-        draw_block, 1.0 - p, design(KEEP_DELTA), what=f"{target.name}.{operation}(p={p}) surviving rows",
-        replay=lambda: f"E[out/x]={totals[1] / totals[0]:.4f} (eval scale {eval_scale:.4f}) [last block] "
-                       + blocks[-1].replay(target, operation, device, dtype, mode="row"))
+    assert_kept_units_are_binomial(
+        case, surviving_rows, what=f"{target.name}.{operation}(p={p}) surviving rows",
+        replay=lambda last, _: f"E[out/x]={totals[1] / totals[0]:.4f} (eval scale {eval_scale:.4f}) [last block] "
+                               + last.replay(target, operation, device, dtype, mode="row"))
 
 
 @pytest.mark.operation("survival_probabilities")
@@ -913,20 +911,17 @@ def test_attention_dropout_drops_attention_probabilities_and_rescales_survivors(
 def test_attention_dropout_keep_count_is_binomial(target, device, dtype, case):
     """With v = identity the output is the dropped attention matrix itself: its nonzero count (attention
     probabilities are positive; q, k ∈ [-1, 1]) is Binomial(n, 1-p), counted without trusting the mask."""
-    p = case.params["p"]
     keys = 8
-    blocks: list[Case] = []
 
-    def draw_block(m: int) -> tuple[int, int]:  # sequential: about m more attention entries per call
+    def kept_entries(block, m: int) -> tuple[int, int]:  # about m more attention entries per call
         queries = math.ceil(m / keys)
-        blocks.append(block_case(case, len(blocks), case.shape))
         arrays = attention_arrays(case.data_seed, 1, queries, keys, 2, values=np.eye(keys)[None])
-        _, result = attention_call(target, blocks[-1], device, dtype, arrays)
+        _, result = attention_call(target, block(case.shape), device, dtype, arrays)
         return int((as_numpy(result.out) != 0).sum()), queries * keys
 
-    assert_binomial_sequential(draw_block, 1.0 - p, design(KEEP_DELTA),
-                               what=f"{target.name}.{ATTENTION}(p={p}) kept attention entries",
-                               replay=lambda: f"[last block: {blocks[-1].describe()}, {len(blocks)} blocks]")
+    assert_kept_units_are_binomial(case, kept_entries,
+                                   what=f"{target.name}.{ATTENTION}(p={case.params['p']}) kept attention entries",
+                                   replay=lambda last, drawn: f"[last block: {last.describe()}, {drawn} blocks]")
 
 
 @pytest.mark.operation(ATTENTION)
@@ -940,14 +935,8 @@ def test_attention_dropout_gradients_match_central_differences(target, device, d
     arrays = attention_arrays(case.data_seed, *case.shape)
     _, result = attention_call(target, case, device, dtype, arrays)
     upstream = np.random.default_rng(case.data_seed + 1).uniform(-1, 1, as_numpy(result.out).shape)
-    grads = result.backward(target.asarray(upstream, dtype, device))
-
-    def loss(index: int, value: np.ndarray) -> float:
-        changed = list(arrays)
-        changed[index] = value
-        _, r = attention_call(target, case, device, dtype, tuple(changed))
-        return float((as_numpy(r.out) * upstream).sum())
-
+    names = ("q", "k", "v")
+    grads = dict(zip(names, result.backward(target.asarray(upstream, dtype, device)), strict=True))
     p = case.params["p"]
     c = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     keys, dim = case.shape[2], case.shape[3]
@@ -955,13 +944,10 @@ def test_attention_dropout_gradients_match_central_differences(target, device, d
     size = max(float(np.abs(a).max()) for a in arrays) + h
     third = float(np.abs(upstream).sum()) * c * keys * size * (size / math.sqrt(dim)) ** 3
     rounding = (keys + dim + 3) * eps("float64") * float(np.abs(upstream).sum()) * c * size / h
-    atol = h**2 / 6 * third + rounding
-    for index, (name, base) in enumerate(zip(("q", "k", "v"), arrays, strict=True)):
-        numeric = np.array([(loss(index, base + bump) - loss(index, base - bump)) / (2 * h)
-                            for bump in (np.eye(base.size)[i].reshape(base.shape) * h for i in range(base.size))])
-        assert_close(as_numpy(grads[index]).ravel(), numeric, rtol=0.0, atol=atol,
-                     why=f"h²/6·T truncation + (S+d+3)·eps·F/h rounding, h={h}",
-                     what=f"{target.name}.{ATTENTION}(p={p}) ∂/∂{name}", replay=f"[{case.describe()}]")
+    assert_matches_central_differences(grads, upstream_loss(attention_call, target, case, device, dtype, upstream),
+                                       dict(zip(names, arrays, strict=True)), h, h**2 / 6 * third + rounding,
+                                       why=f"h²/6·T truncation + (S+d+3)·eps·F/h rounding, h={h}",
+                                       what=f"{target.name}.{ATTENTION}(p={p})", replay=f"[{case.describe()}]")
 
 
 # ================================================================ DropBlock

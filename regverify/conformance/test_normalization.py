@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from impls.protocol import load_target
 from impls.protocol.normalization import BATCH_NORM_CONVENTION_VALUES
-from regverify.conformance.assertions import as_numpy, assert_exact
+from regverify.conformance.assertions import as_numpy, assert_exact, assert_within
 from regverify.conformance.strategies import SEEDS, case_values
 
 OPERATIONS = ("batch_norm", "layer_norm")
@@ -34,23 +34,6 @@ OPERATIONS = ("batch_norm", "layer_norm")
 
 def unit_roundoff(dtype: str) -> float:
     return float(torch.finfo(getattr(torch, dtype)).eps) / 2
-
-
-def assert_within(actual, expected, bound, *, why: str, what: str, replay: str = "") -> None:
-    """|actual - expected| ≤ bound elementwise, with an elementwise (array) bound; says where and by how much."""
-    __tracebackhide__ = True
-    a = np.asarray(as_numpy(actual), dtype=np.float64)
-    e = np.asarray(as_numpy(expected), dtype=np.float64)
-    if a.shape != e.shape:
-        raise AssertionError(f"{what}: shape {a.shape}, but should be {e.shape}. {replay}")
-    b = np.broadcast_to(np.asarray(bound, dtype=np.float64), e.shape)
-    bad = ~(np.abs(a - e) <= b)
-    if bad.any():
-        i = tuple(int(k) for k in np.argwhere(bad)[0])
-        raise AssertionError(
-            f"{what}: {int(bad.sum())} of {a.size} elements off (first at {i}: {a[i]!r}, but should be "
-            f"{e[i]!r} ± {b[i]:.3g}; worst |error|/bound = {np.max(np.abs(a - e) / np.maximum(b, 1e-300)):.3g}) "
-            f"[{why}]. {replay}")
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -6,22 +6,10 @@ import numpy as np
 import sympy as sp
 
 from theory.evidence import checked, identity, refutable, sym_equal
-from theory.lectures import NOTES004, OVERVIEW, WEEK6
-from theory.ledger import Evidence, Source, Verdict, topic_claim
-
-claim = topic_claim("constraints")
-N4_L2 = Source(NOTES004, "L2")
+from theory.ledger import Evidence, Verdict, claim
 
 
-@claim(
-    id="CLIP.NORM.BOUND",
-    sources=[Source(WEEK6, "Gradient Clipping")],
-    statement="Clipping g ← min(1, θ/‖g‖)·g leaves the direction unchanged and makes the norm min(‖g‖, θ) ≤ θ.",
-    formal="‖min(1, θ/‖g‖)g‖ = min(‖g‖, θ)",
-    convention="g ≠ 0 (at g = 0 the formula reads min(1, ∞)·0 = 0); PyTorch clip_grad_norm_ divides by ‖g‖ + 1e-6",
-    quotes=["$$g \\leftarrow \\min\\left(1, \\frac{\\theta}{\\|g\\|}\\right) g$$"],
-    subject=lambda norm, theta: sp.Min(1, theta / norm),
-)
+@claim(id="CLIP.NORM.BOUND", subject=lambda norm, theta: sp.Min(1, theta / norm))
 def _clip(clip_scale) -> Evidence:
     import torch
 
@@ -51,16 +39,7 @@ def _clip(clip_scale) -> Evidence:
     )
 
 
-@claim(
-    id="MAX_NORM.CONSTRAINT",
-    sources=[Source(OVERVIEW, "6. Weight Constraints")],
-    statement="Projecting a weight vector with w ← w·min(1, c/‖w‖) after each update keeps ‖w‖ ≤ c, which "
-    "bounds how large weights can grow.",
-    formal="‖w·min(1, c/‖w‖)‖ = min(‖w‖, c) ≤ c",
-    convention="per-unit incoming weight vector (Srivastava et al.); torch.renorm implements it per row",
-    quotes=["Constraining the norm of weight vectors (e.g., max-norm constraints)"],
-    subject=lambda W, c: __import__('torch').renorm(W, p=2, dim=0, maxnorm=c),
-)
+@claim(id="MAX_NORM.CONSTRAINT", subject=lambda W, c: __import__('torch').renorm(W, p=2, dim=0, maxnorm=c))
 def _maxnorm(project) -> Evidence:
     import torch
 
@@ -87,15 +66,7 @@ def _maxnorm(project) -> Evidence:
     )
 
 
-@claim(
-    id="SPECTRAL_NORM.UNIT_SIGMA",
-    sources=[Source(WEEK6, "Spectral Normalization")],
-    statement="Dividing W by its largest singular value gives a matrix whose largest singular value is 1.",
-    formal="σ_max(W/σ_max(W)) = 1",
-    convention="exact σ_max; PyTorch's spectral_norm estimates it by power iteration (approximate per step)",
-    quotes=["\\bar{W} = \\frac{W}{\\sigma(W)}"],
-    subject=lambda W, sigma: W / sigma,
-)
+@claim(id="SPECTRAL_NORM.UNIT_SIGMA", subject=lambda W, sigma: W / sigma)
 def _spectral(normalise) -> Evidence:
     import torch
 
@@ -125,16 +96,7 @@ def _spectral(normalise) -> Evidence:
     )
 
 
-@claim(
-    id="SPECTRAL_NORM.LIPSCHITZ",
-    sources=[Source(WEEK6, "Spectral Normalization")],
-    statement="The Lipschitz constant (in the Euclidean norm) of x ↦ Wx is σ_max(W), so spectral "
-    "normalisation makes each linear layer 1-Lipschitz.",
-    formal="sup_x ‖Wx‖/‖x‖ = σ_max(W), attained at the top right singular vector",
-    convention="Euclidean norm",
-    quotes=["Constrain Lipschitz constant of each layer:"],
-    subject=lambda W: float(np.linalg.svd(W, compute_uv=False)[0]),
-)
+@claim(id="SPECTRAL_NORM.LIPSCHITZ", subject=lambda W: float(np.linalg.svd(W, compute_uv=False)[0]))
 def _lipschitz(lipschitz_constant) -> Evidence:
     rng = np.random.default_rng(17)
     Wm = rng.normal(size=(4, 6))
@@ -153,15 +115,7 @@ def _lipschitz(lipschitz_constant) -> Evidence:
     )
 
 
-@claim(
-    id="ORTHOGONAL.NORM_PRESERVING",
-    sources=[N4_L2],
-    statement="If WᵀW = I then ‖Wx‖ = ‖x‖ for every x: orthogonal matrices change direction but not length.",
-    formal="‖Wx‖² = xᵀWᵀWx = xᵀx",
-    convention="Euclidean norm",
-    quotes=["I$ (the Identity matrix), then W becomes an Orthogonal Matrix. Orthogonal matrices"],
-    subject=lambda x: (x.T * x)[0],
-)
+@claim(id="ORTHOGONAL.NORM_PRESERVING", subject=lambda x: (x.T * x)[0])
 def _orth(stated_norm_squared) -> Evidence:
     t = sp.Symbol("t", real=True)
     Qm = sp.Matrix([[sp.cos(t), -sp.sin(t)], [sp.sin(t), sp.cos(t)]])
@@ -175,16 +129,7 @@ def _orth(stated_norm_squared) -> Evidence:
     )
 
 
-@claim(
-    id="ORTHOGONAL.DEEP_PRODUCT",
-    sources=[N4_L2],
-    statement="A product of many orthogonal matrices is orthogonal, so a signal passed through 100 orthogonal "
-    "layers keeps its norm (up to rounding).",
-    formal="‖Q_L⋯Q_1 x‖ = ‖x‖",
-    convention="linear layers only (nonlinearities break exact isometry)",
-    quotes=["This keeps the gradient norm preserved effectively throughout the network"],
-    subject=1.0,
-)
+@claim(id="ORTHOGONAL.DEEP_PRODUCT", subject=1.0)
 def _orth_deep(stated_ratio) -> Evidence:
     rng = np.random.default_rng(18)
     depth, d = 100, 16
@@ -204,16 +149,7 @@ def _orth_deep(stated_ratio) -> Evidence:
     )
 
 
-@claim(
-    id="L2.GRAM.ENTRIES",
-    sources=[N4_L2],
-    statement="In the Gram matrix WᵀW, entry (i, j) is the dot product of columns i and j; the diagonal holds "
-    "the squared column norms.",
-    formal="(WᵀW)_ij = w_iᵀw_j, (WᵀW)_ii = ‖w_i‖²",
-    convention="columns of W are the feature vectors",
-    quotes=["product $W^TW$ is the Gram Matrix (the matrix of all possible dot"],
-    subject=lambda W: W.T * W,
-)
+@claim(id="L2.GRAM.ENTRIES", subject=lambda W: W.T * W)
 def _gram(gram) -> Evidence:
     Wm = sp.Matrix(3, 3, sp.symbols("a1:10", real=True))
     G = gram(Wm)
@@ -229,16 +165,7 @@ def _gram(gram) -> Evidence:
     )
 
 
-@claim(
-    id="L2.FROBENIUS_TRACE",
-    sources=[N4_L2],
-    statement="The L2 penalty 'WᵀW' is, as a number, the trace of WᵀW, which equals the squared Frobenius norm "
-    "— the sum of squares of all weights.",
-    formal="tr(WᵀW) = ‖W‖_F² = Σ_jk w_jk²",
-    convention="the scalar penalty is the trace (WᵀW itself is a matrix)",
-    quotes=["where we use $W^TW$ as the regularization term"],
-    subject=lambda W: (W.T * W).trace(),
-)
+@claim(id="L2.FROBENIUS_TRACE", subject=lambda W: (W.T * W).trace())
 def _trace(penalty) -> Evidence:
     Wm = sp.Matrix(2, 3, sp.symbols("a1:7", real=True))
     return identity(penalty(Wm), sum(v**2 for v in Wm), summary=f"{sp.sstr(penalty(Wm))} = Σ w²",
@@ -247,15 +174,8 @@ def _trace(penalty) -> Evidence:
 
 @claim(
     id="L2.DECORRELATION.NOTES004",
-    sources=[N4_L2],
-    statement="004 notes: the L2 (WᵀW) regulariser promotes feature diversity by pushing the off-diagonal "
-    "entries of WᵀW to zero.",
-    formal="‖W‖_F² = tr(WᵀW) penalises off-diagonal entries ?",
-    convention="L2 penalty = ‖W‖_F² as the notes define it",
-    quotes=["If you minimize the off-diagonal elements of $W^TW$, you are forcing $w_i^Tw_j \\approx 0$"],
     subject=lambda M: float((M**2).sum()),
     corrected=lambda M: float(((M.T @ M - np.eye(M.shape[1])) ** 2).sum()),
-    related=["L2.FROBENIUS_TRACE"],
 )
 def _decor(penalty) -> Evidence:
     same = np.array([[1.0, 1.0], [0.0, 0.0]])  # two identical unit columns
@@ -293,17 +213,7 @@ _GROWTH_CASES = [np.array([[0.5, 10.0], [0.0, 0.5]]), np.array([[0.8, 0.0], [0.0
                  np.array([[1.2, 0.0], [0.0, 0.9]]), np.array([[0.6, 0.3], [-0.2, 0.5]])]
 
 
-@claim(
-    id="EXPLODING.EIGENVALUES.NOTES004",
-    sources=[N4_L2],
-    statement="004 notes: if the eigenvalues of W are > 1 the signal through repeated multiplication explodes; "
-    "if they are < 1 it vanishes.",
-    formal="|λ_i(W)| < 1 ⇒ ‖W^L x‖ < ‖x‖ ?",
-    convention="the same W applied L times (the notes' setting); finite depth",
-    quotes=["If the eigenvalues of W are >1, the signal (and gradients) explode to infinity."],
-    subject=spectral_radius,
-    corrected=largest_singular_value,
-)
+@claim(id="EXPLODING.EIGENVALUES.NOTES004", subject=spectral_radius, corrected=largest_singular_value)
 def _eig(rule) -> Evidence:
     Wm = np.array([[0.5, 10.0], [0.0, 0.5]])
     xv = np.array([0.0, 1.0])

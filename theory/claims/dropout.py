@@ -15,20 +15,12 @@ from theory.evidence import (
     design_numbers,
     identity,
     ledger_check_design,
-    not_checkable_claim,
     refutable,
     sym_equal,
 )
-from theory.lectures import MODULE2, NOTES004, OVERVIEW, PRIMER, WEEK6
-from theory.ledger import Evidence, Source, Verdict, topic_claim
+from theory.ledger import Evidence, Verdict, claim
 
-claim = topic_claim("dropout")
 p, x = sp.symbols("p x", positive=True)
-INVERTED_W6 = Source(WEEK6, "Inverted Dropout")
-PRIMER_INV = Source(PRIMER, "5. The Training Process: Inverted Dropout Mechanics")
-W6_CODE = Source(WEEK6, "Code Implementation")
-M2_DROPOUT = Source(MODULE2, "Dropout")
-M2_VARIANTS = Source(MODULE2, "Other Dropout variations")
 
 
 def _bernoulli_moments(scale, keep):
@@ -36,17 +28,7 @@ def _bernoulli_moments(scale, keep):
     return keep * x * scale, keep * (x * scale) ** 2
 
 
-@claim(
-    id="DROPOUT.KEEP_PROB_CONVENTION",
-    sources=[PRIMER_INV, Source(PRIMER, "1. High-Level Explanation of the Technique")],
-    statement="The Primer's p is the keep probability; inverted dropout then divides survivors by p. "
-    "PyTorch's p is the drop probability, so the Primer's p corresponds to 1 - p in PyTorch.",
-    formal="m ~ Bernoulli(p_keep), y = m·x/p_keep; p_keep = 1 - p_torch",
-    convention="Primer: p = keep probability (differs from Week 6 and PyTorch, where p = drop probability)",
-    quotes=["Let's define $p$ as the \"keep probability\"", "a Bernoulli distribution with a fixed probability $p$ (often called the \"keep"],
-    subject=1 / p,
-    related=["DROPOUT.DROP_PROB_CONVENTION"],
-)
+@claim(id="DROPOUT.KEEP_PROB_CONVENTION", subject=1 / p)
 def _keep_conv(scale) -> Evidence:
     mean_keep, _ = _bernoulli_moments(scale, p)  # Primer reading
     mean_other, _ = _bernoulli_moments(scale, 1 - p)  # same formula read with p = drop probability
@@ -63,17 +45,7 @@ def _keep_conv(scale) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.DROP_PROB_CONVENTION",
-    sources=[Source(WEEK6, "Mechanism"), Source(OVERVIEW, "2. Dropout"), M2_DROPOUT, Source(NOTES004, "Dropout")],
-    statement="Week 6, the Overview, Module 2 and the 004 notes use p (the dropout rate) as the probability "
-    "that a unit is zeroed, as PyTorch does; survivors are scaled by 1/(1-p) in inverted dropout.",
-    formal="P(mask_i = 0) = p; y = mask·x/(1-p)",
-    convention="p = drop probability (PyTorch's nn.Dropout(p))",
-    quotes=["Where mask is binary with $P(\\text{mask}_i = 0) = p$.", "Example: A dropout rate of 0.5 means each neuron has a 50%", "randomly ignored (dropped out)** with probability $pp$", "Probability of setting a neuron to 0 is given by the dropout"],
-    subject=1 / (1 - p),
-    related=["DROPOUT.KEEP_PROB_CONVENTION"],
-)
+@claim(id="DROPOUT.DROP_PROB_CONVENTION", subject=1 / (1 - p))
 def _drop_conv(scale) -> Evidence:
     import torch
 
@@ -102,17 +74,7 @@ def _drop_conv(scale) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.INVERTED.MEAN",
-    sources=[INVERTED_W6, M2_VARIANTS],
-    statement="Inverted dropout with drop probability p, scaling survivors by 1/(1-p), keeps each activation's "
-    "expected value.",
-    formal="m ~ Bernoulli(1-p), y = m·x/(1-p) ⇒ E[y] = x",
-    convention="p = drop probability (Week 6, Module 2, PyTorch)",
-    quotes=["Scale remaining activations by $\\frac{1}{1-p}$ during training", "1. **Inverted dropout** also randomly drops some units with a probability $pp$"],
-    subject=1 / (1 - p),
-    related=["DROPOUT.INVERTED.MEAN.KEEP_PROB", "DROPOUT.INVERTED.VARIANCE"],
-)
+@claim(id="DROPOUT.INVERTED.MEAN", subject=1 / (1 - p))
 def _inv_mean(scale) -> Evidence:
     return identity(
         _bernoulli_moments(scale, 1 - p)[0],
@@ -122,16 +84,7 @@ def _inv_mean(scale) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.INVERTED.MEAN.KEEP_PROB",
-    sources=[PRIMER_INV],
-    statement="In the Primer's keep-probability convention, dividing survivors by p keeps the expected value.",
-    formal="m ~ Bernoulli(p), y = m·x/p ⇒ E[y] = x",
-    convention="p = keep probability (Primer); equals DROPOUT.INVERTED.MEAN with p ↦ 1 - p",
-    quotes=["Let's define $p$ as the \"keep probability\" (the probability that a neuron"],
-    subject=1 / p,
-    related=["DROPOUT.INVERTED.MEAN", "DROPOUT.KEEP_PROB_CONVENTION"],
-)
+@claim(id="DROPOUT.INVERTED.MEAN.KEEP_PROB", subject=1 / p)
 def _inv_mean_keep(scale) -> Evidence:
     return identity(
         _bernoulli_moments(scale, p)[0],
@@ -141,18 +94,7 @@ def _inv_mean_keep(scale) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.INVERTED.VARIANCE",
-    sources=[INVERTED_W6],
-    statement="Inverted dropout adds variance x²p/(1-p) to an activation x (our derived property; Week 6 "
-    "gives the scaling it follows from).",
-    formal="Var[m·x/(1-p)] = x²·p/(1-p), m ~ Bernoulli(1-p)",
-    convention="p = drop probability",
-    quotes=["Scale remaining activations by $\\frac{1}{1-p}$ during training"],
-    origin="ledger",
-    subject=x**2 * p / (1 - p),
-    related=["DROPOUT.INVERTED.MEAN"],
-)
+@claim(id="DROPOUT.INVERTED.VARIANCE", subject=x**2 * p / (1 - p))
 def _inv_var(stated_variance) -> Evidence:
     mean, second = _bernoulli_moments(1 / (1 - p), 1 - p)
     return identity(
@@ -168,16 +110,7 @@ def _torch_eval_dropout(xs):
     return torch.nn.Dropout(p=0.4).eval()(xs)
 
 
-@claim(
-    id="DROPOUT.INVERTED.EVAL_IDENTITY",
-    sources=[INVERTED_W6, Source(PRIMER, "6. Inference Time Adjustment"), W6_CODE],
-    statement="With inverted dropout nothing is rescaled at inference: the layer is the identity, and that "
-    "identity equals the training-time expectation.",
-    formal="eval: y = x;  E_train[y] = x",
-    convention="p = drop probability; PyTorch nn.Dropout in eval()",
-    quotes=["- Inference: $h = \\sigma(z)$ (no dropout)", "no weight adjustment or scaling is required at inference time.", "return x"],
-    subject=_torch_eval_dropout,
-)
+@claim(id="DROPOUT.INVERTED.EVAL_IDENTITY", subject=_torch_eval_dropout)
 def _eval_identity(eval_layer) -> Evidence:
     import torch
 
@@ -206,17 +139,7 @@ def _week6_dropout(x_arr, p_drop, uniforms, mask_fn=week6_mask):
     return x_arr * mask, mask
 
 
-@claim(
-    id="DROPOUT.INVERTED.BACKWARD",
-    sources=[W6_CODE, Source(PRIMER, "5. The Training Process: Inverted Dropout Mechanics")],
-    statement="The gradient of inverted dropout is the upstream gradient times the same scaled mask; Week 6's "
-    "Dropout.backward (grad_output * mask) is therefore correct.",
-    formal="∂/∂x [x·m/(1-p)] = m/(1-p)",
-    convention="p = drop probability; mask stored already divided by (1-p) as in Week 6's code",
-    quotes=["return grad_output * self.mask", "The gradients are also scaled by $1/p$ to match the forward pass scaling."],
-    subject=lambda grad_output, mask: grad_output * mask,
-    related=["DROPOUT.PRIMER.BACKWARD_SCALING"],
-)
+@claim(id="DROPOUT.INVERTED.BACKWARD", subject=lambda grad_output, mask: grad_output * mask)
 def _backward(week6_backward) -> Evidence:
     import torch
 
@@ -243,15 +166,7 @@ def _backward(week6_backward) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.PRIMER.BACKWARD_SCALING",
-    sources=[PRIMER_INV],
-    statement="In the backward pass only kept units pass gradient, multiplied by 1/p where p is the keep probability.",
-    formal="∂y/∂x = m/p, m ~ Bernoulli(p)",
-    convention="p = keep probability (Primer); with PyTorch's p the factor is 1/(1-p)",
-    quotes=["The gradients are also scaled by $1/p$ to match the forward pass scaling."],
-    subject=1 / p,
-)
+@claim(id="DROPOUT.PRIMER.BACKWARD_SCALING", subject=1 / p)
 def _primer_backward(factor) -> Evidence:
     m = sp.Symbol("m")
     stated = sym_equal(sp.diff(m * x / p, x), m * factor)
@@ -268,16 +183,7 @@ def _primer_backward(factor) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.PRIMER.WORKED_EXAMPLE",
-    sources=[PRIMER_INV],
-    statement="Masking A = [10, 25, 5, 40, 15] with M = [1, 1, 0, 1, 0] and dividing by p = 0.6 gives "
-    "[16.67, 41.67, 0, 66.67, 0] to two decimals, with scale factor ≈ 1.667.",
-    formal="A⊙M = [10,25,0,40,0]; (A⊙M)/0.6 = [50/3, 125/3, 0, 200/3, 0]",
-    convention="p = keep probability 0.6",
-    quotes=["A_{final} \\approx [16.67, 41.67, 0.0, 66.67, 0.0]"],
-    subject=np.array([16.67, 41.67, 0.0, 66.67, 0.0]),
-)
+@claim(id="DROPOUT.PRIMER.WORKED_EXAMPLE", subject=np.array([16.67, 41.67, 0.0, 66.67, 0.0]))
 def _worked(printed) -> Evidence:
     A = [Fraction(v) for v in (10, 25, 5, 40, 15)]
     M = [1, 1, 0, 1, 0]
@@ -303,16 +209,7 @@ def _worked(printed) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.PRIMER.EXPECTED_SUM_FACTOR",
-    sources=[PRIMER_INV],
-    statement="Without rescaling, the expected sum of the masked activations is p times the unmasked sum "
-    "(p = keep probability), so dividing by p restores it.",
-    formal="E[Σ m_i a_i] = p Σ a_i",
-    convention="p = keep probability",
-    quotes=["a fraction of the neurons $(1-p)$, the expected sum of the activations"],
-    subject=p,
-)
+@claim(id="DROPOUT.PRIMER.EXPECTED_SUM_FACTOR", subject=p)
 def _expected_sum(factor) -> Evidence:
     a = sp.symbols("a1:6", real=True)
     lhs = sum(p * ai for ai in a)  # linearity with E[m_i] = p
@@ -329,16 +226,7 @@ def _expected_sum(factor) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.MASK.BERNOULLI",
-    sources=[Source(WEEK6, "Mechanism"), Source(PRIMER, "1. High-Level Explanation of the Technique")],
-    statement="Mask entries are independent Bernoulli draws: the number kept out of n is Binomial(n, 1-p).",
-    formal="Σ mask_i ~ Binomial(n, 1-p)",
-    convention="p = drop probability; mask drawn as in Week 6's code from an explicit numpy Generator",
-    quotes=["Where mask is binary with $P(\\text{mask}_i = 0) = p$.", "units to drop is random, usually determined by samples from a Bernoulli"],
-    subject=week6_mask,
-    related=["DROPOUT.WEEK6.CODE_KEEP_PROB"],
-)
+@claim(id="DROPOUT.MASK.BERNOULLI", subject=week6_mask)
 def _mask_bernoulli(mask_fn) -> Evidence:
     p_drop = 0.3
     design = ledger_check_design(power=0.99, delta=0.01)
@@ -360,16 +248,7 @@ def _mask_bernoulli(mask_fn) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.WEEK6.CODE_KEEP_PROB",
-    sources=[W6_CODE],
-    statement="Week 6's mask (rand > p)/(1-p) keeps a unit with probability 1-p and scales survivors by "
-    "1/(1-p), i.e. p is the drop probability.",
-    formal="P(U > p) = 1 - p for U ~ Uniform[0,1); mask ∈ {0, 1/(1-p)}",
-    convention="numpy's rand: U uniform on the grid {k·2⁻⁵³}",
-    quotes=["self.mask = (np.random.rand(*x.shape) > self.p) / (1 - self.p)"],
-    subject=week6_mask,
-)
+@claim(id="DROPOUT.WEEK6.CODE_KEEP_PROB", subject=week6_mask)
 def _code_keep(mask_fn) -> Evidence:
     u = sp.Symbol("u")
     real_ok = sym_equal(sp.integrate(1, (u, p, 1)), 1 - p)
@@ -393,19 +272,7 @@ def _code_keep(mask_fn) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.STANDARD.TEST_SCALING",
-    sources=[M2_DROPOUT, Source(NOTES004, "Dropout")],
-    statement="Standard (non-inverted) dropout keeps all units at test time and multiplies activations by "
-    "the keep probability 1-p, which matches the training-time expectation. (The ledger's correct rule: the "
-    "cited sections state it with the factor p, judged in DROPOUT.STANDARD.TEST_SCALING.MODULE2 and .NOTES004.)",
-    formal="E_train[m·x] = (1-p)x = test output (1-p)·x",
-    convention="p = drop probability (PyTorch); the scale is the keep probability",
-    quotes=["**During test time, all units are present**, but they have been scaled", "We use all the neurons but we rescale activations by the dropout parameter."],
-    origin="ledger",
-    subject=1 - p,
-    related=["DROPOUT.STANDARD.TEST_SCALING.MODULE2", "DROPOUT.STANDARD.TEST_SCALING.NOTES004"],
-)
+@claim(id="DROPOUT.STANDARD.TEST_SCALING", subject=1 - p)
 def _std_scaling(factor) -> Evidence:
     return identity(
         _bernoulli_moments(1, 1 - p)[0],
@@ -442,40 +309,14 @@ def _test_scaling_claim(doc: str, **entry) -> None:
         return _test_scaling(doc, factor)
 
     evidence.__qualname__ = f"_test_scaling_claim[{entry.get('id')}]"
-    claim(formal="test output p·x vs E_train = (1-p)x", subject=p, corrected=1 - p,
-          related=["DROPOUT.STANDARD.TEST_SCALING"], **entry)(evidence)
+    claim(subject=p, corrected=1 - p, **entry)(evidence)
 
 
-_test_scaling_claim(
-    "Module 2",
-    id="DROPOUT.STANDARD.TEST_SCALING.MODULE2",
-    sources=[M2_DROPOUT],
-    statement="Module 2: units are dropped with probability p and at test time scaled down by p.",
-    convention="Module 2: p = drop probability in the same paragraph",
-    quotes=["test time, all units are present**, but they have been scaled down"],
-)
-_test_scaling_claim(
-    "004 notes",
-    id="DROPOUT.STANDARD.TEST_SCALING.NOTES004",
-    sources=[Source(NOTES004, "Dropout")],
-    statement="004 notes: at test time rescale activations by the dropout parameter (the probability of "
-    "zeroing a unit).",
-    convention="004: dropout parameter = probability of setting a unit to 0",
-    quotes=["use all the neurons but we rescale activations by the dropout parameter."],
-)
+_test_scaling_claim("Module 2", id="DROPOUT.STANDARD.TEST_SCALING.MODULE2")
+_test_scaling_claim("004 notes", id="DROPOUT.STANDARD.TEST_SCALING.NOTES004")
 
 
-@claim(
-    id="DROPOUT.INVERTED.NOTES004_DIVIDE",
-    sources=[Source(NOTES004, "Dropout")],
-    statement="004 notes: inverted dropout divides the activations by the dropout parameter (the drop probability).",
-    formal="E[m·x/p] with m ~ Bernoulli(1-p) vs x",
-    convention="004: dropout parameter = drop probability",
-    quotes=["doing inverted dropout where we divide the activations by the dropout parameter."],
-    subject=1 / p,
-    corrected=1 / (1 - p),
-    related=["DROPOUT.INVERTED.MEAN"],
-)
+@claim(id="DROPOUT.INVERTED.NOTES004_DIVIDE", subject=1 / p, corrected=1 / (1 - p))
 def _inv_004(scale) -> Evidence:
     mean = _bernoulli_moments(scale, 1 - p)[0]
     original = sym_equal(mean, x)
@@ -494,16 +335,7 @@ def _inv_004(scale) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.INVERTED.MODULE2_KEEP_SCALE",
-    sources=[M2_VARIANTS],
-    statement="Module 2: inverted dropout scales training activations by the inverse keep probability 1/(1-p), "
-    "so the expected output matches traditional dropout's test-time network without modifying it.",
-    formal="E[m·x/(1-p)] = x = (traditional test output (1-p)x)/(1-p)",
-    convention="p = drop probability",
-    quotes=["training, it also scales the activations by the inverse of the keep"],
-    subject=1 / (1 - p),
-)
+@claim(id="DROPOUT.INVERTED.MODULE2_KEEP_SCALE", subject=1 / (1 - p))
 def _m2_inverted(scale) -> Evidence:
     return identity(
         _bernoulli_moments(scale, 1 - p)[0],
@@ -514,16 +346,7 @@ def _m2_inverted(scale) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.GAUSSIAN.NO_SCALING",
-    sources=[M2_VARIANTS],
-    statement="Multiplicative Gaussian noise with mean 1 needs no test-time weight scaling: it preserves the "
-    "expected activation.",
-    formal="ξ ~ N(1, σ²): E[x·ξ] = x",
-    convention="noise mean 1 (Srivastava et al.: σ² = p/(1-p) matches dropout's variance)",
-    quotes=["2. No weight scaling is required."],
-    subject=sp.Integer(1),
-)
+@claim(id="DROPOUT.GAUSSIAN.NO_SCALING", subject=sp.Integer(1))
 def _gaussian(noise_mean) -> Evidence:
     s = sp.Symbol("s", positive=True)
     xi = sp.Symbol("xi", real=True)
@@ -532,17 +355,7 @@ def _gaussian(noise_mean) -> Evidence:
     return identity(mean, x, summary=f"∫ x ξ N(ξ; {sp.sstr(noise_mean)}, σ²) dξ = x", assumptions="σ > 0")
 
 
-@claim(
-    id="DROPCONNECT.DROP_PROB",
-    sources=[M2_VARIANTS],
-    statement="Module 2: DropConnect zeroes each weight with probability 1-p, so p is a keep probability "
-    "here, unlike Module 2's dropout p.",
-    formal="M_ij ~ Bernoulli(p), r = a((M∗W)v): P(M_ij = 0) = 1 - p, E[(M∗W)v] = p·Wv",
-    convention="DropConnect paper (Wan et al.): p = keep probability; Module 2 uses p = drop probability for dropout",
-    quotes=["The weights are dropped with a probability of $1-p$"],
-    subject=1 - p,
-    related=["DROPOUT.DROP_PROB_CONVENTION"],
-)
+@claim(id="DROPCONNECT.DROP_PROB", subject=1 - p)
 def _dropconnect(drop_probability) -> Evidence:
     # The stated drop probability against P(M = 0) under each reading of p.
     stated = sym_equal(1 - p, drop_probability)  # M ~ Bernoulli(p): P(M = 0) = 1 − p
@@ -564,16 +377,7 @@ def _dropconnect(drop_probability) -> Evidence:
     )
 
 
-@claim(
-    id="DROPCONNECT.GENERALIZES_DROPOUT",
-    sources=[M2_VARIANTS, Source(NOTES004, "Drop Connect")],
-    statement="Dropout on a layer's input is the special case of DropConnect whose weight mask has equal "
-    "entries down each column.",
-    formal="M_ij = m_j ⇒ (M∗W)v = W(m⊙v)",
-    convention="M∗W elementwise product",
-    quotes=["**DropConnect** can be seen as a generalization of Dropout to the full-connection structure of a layer.", "Sets weight to 0 during training time."],
-    subject=lambda W, masked_input: W * masked_input,
-)
+@claim(id="DROPCONNECT.GENERALIZES_DROPOUT", subject=lambda W, masked_input: W * masked_input)
 def _dc_general(dropout_layer) -> Evidence:
     Wm = sp.Matrix(3, 4, sp.symbols("w1:13"))
     v = sp.Matrix(sp.symbols("v1:5"))
@@ -589,38 +393,3 @@ def _dc_general(dropout_layer) -> Evidence:
         "3×4 symbolic W, v, m.",
         {},
     )
-
-
-not_checkable_claim(
-    claim,
-    id="DROPOUT.GUIDELINE.RATES",
-    sources=[Source(WEEK6, "Practical Guidelines")],
-    statement="Week 6's table of dropout rates per network part (input 0.1-0.2, hidden 0.3-0.5, before output 0-0.3).",
-    convention="p = drop probability",
-    quotes=["| Hidden layers | 0.3-0.5 |"],
-    reason="a tuning heuristic whose truth depends on architecture and data; no experiment in "
-    "this ledger's budget could confirm or refute it in general",
-)
-
-
-not_checkable_claim(
-    claim,
-    id="DROPOUT.SPARSE_REPRESENTATIONS",
-    sources=[Source(MODULE2, "Module 2")],
-    statement="Module 2: dropout increases the sparsity of the network and encourages sparse representations.",
-    quotes=["increases the sparsity of the network and in general, encourages sparse representations!"],
-    reason="an empirical statement about learned representations (the training-time zero fraction "
-    "rises by p trivially, but the claim is about trained networks)",
-)
-
-
-not_checkable_claim(
-    claim,
-    id="DROPOUT.NO_DROPOUT_GOOGLENET_RESNET",
-    sources=[Source(NOTES004, "Dropout")],
-    statement="004: GoogLeNet and ResNet do not use dropout and rely on global average pooling instead.",
-    quotes=["GoogleNet and ResNet don't use dropout atall but rather use global average"],
-    reason="a historical statement about published architectures, not computable here; note that "
-    "the GoogLeNet paper itself reports 40% dropout before its final classifier, so the "
-    "statement is at best true of ResNet",
-)

@@ -6,16 +6,8 @@ from fractions import Fraction as F
 
 import numpy as np
 
-from theory.evidence import checked, convention_evidence, not_checkable_claim, refutable, within_bound
-from theory.lectures import MODULE2, PRIMER, WEEK6
-from theory.ledger import Evidence, Source, topic_claim
-
-claim = topic_claim("early_stopping")
-W6_VIEW = Source(WEEK6, "Regularization View")
-W6_IMPL = Source(WEEK6, "Implementation")
-W6_CONCEPT = Source(WEEK6, "Concept")
-M2_ES = Source(MODULE2, "Module 2")
-P_ES = Source(PRIMER, "3. Early Stopping")
+from theory.evidence import checked, convention_evidence, refutable, within_bound
+from theory.ledger import Evidence, claim
 
 
 def equivalent_lambda_times_alpha(t):
@@ -52,17 +44,7 @@ def _details(gaps, small, large) -> str:
     )
 
 
-@claim(
-    id="EARLY_STOPPING.L2_EQUIVALENCE.WEEK6",
-    sources=[W6_VIEW],
-    statement="Week 6: early stopping is approximately L2 regularisation — for a linear model with quadratic "
-    "loss, t gradient steps of size α act like ridge with λ ≈ 1/(tα).",
-    formal="1 − (1 − αs)^t ≈ s/(s + 1/(tα)) for every curvature s",
-    convention="GD from w₀ = 0, constant step α ≤ 1/s_max, ridge penalty (λ/2)‖w‖²",
-    quotes=["Early stopping is equivalent to L2 regularization (approximately):"],
-    subject=equivalent_lambda_times_alpha,
-    related=["EARLY_STOPPING.L2_EQUIVALENCE.MODULE2"],
-)
+@claim(id="EARLY_STOPPING.L2_EQUIVALENCE.WEEK6", subject=equivalent_lambda_times_alpha)
 def _es_w6(lam_alpha) -> Evidence:
     gaps, exact, small, large = _spectral_comparison(lam_alpha)
     worst = max(g for g, _ in gaps.values())
@@ -87,16 +69,7 @@ def _es_w6(lam_alpha) -> Evidence:
     )
 
 
-@claim(
-    id="EARLY_STOPPING.L2_EQUIVALENCE.MODULE2",
-    sources=[M2_ES],
-    statement="Module 2: for a linear model with quadratic error and plain gradient descent, early stopping can "
-    "be proven equivalent to L2 regularisation.",
-    formal="∃λ(t): 1 − (1 − αs)^t = s/(s + λ) for all s ?",
-    convention="as EARLY_STOPPING.L2_EQUIVALENCE.WEEK6",
-    quotes=["linear model with a quadratic error function and simple gradient descent, early"],
-    related=["EARLY_STOPPING.L2_EQUIVALENCE.WEEK6"],
-)
+@claim(id="EARLY_STOPPING.L2_EQUIVALENCE.MODULE2")
 def _es_m2() -> Evidence:
     gaps, exact, small, large = _spectral_comparison()
     # No λ makes the filters equal for two curvatures at once: solve λ from one, check the other (t = 2).
@@ -127,16 +100,7 @@ def gd_filter(x, t):
     return 1 - (1 - x) ** t
 
 
-@claim(
-    id="EARLY_STOPPING.SHORTER_SMALLER_WEIGHTS",
-    sources=[W6_VIEW],
-    statement="Stopping earlier gives smaller weights: each component of the GD iterate grows monotonically "
-    "toward the minimiser.",
-    formal="t ↦ 1 − (1 − αs)^t is non-decreasing in t when 0 < αs ≤ 1",
-    convention="w₀ = 0 and step α ≤ 1/s_max (no overshoot)",
-    quotes=["- Shorter training → smaller effective weights"],
-    subject=gd_filter,
-)
+@claim(id="EARLY_STOPPING.SHORTER_SMALLER_WEIGHTS", subject=gd_filter)
 def _shorter(gd_filter_fn) -> Evidence:
     grid = [F(k, 20) for k in range(1, 21)]
     # The filter must be gradient descent's (0 at t = 0, 1 − (1 − x) after one step) and grow with t.
@@ -170,16 +134,7 @@ def _week6_loop(val_losses, patience):
     return saved, stopped
 
 
-@claim(
-    id="EARLY_STOPPING.PATIENCE_CODE",
-    sources=[W6_IMPL, W6_CONCEPT],
-    statement="Week 6's loop keeps the epoch with the lowest validation loss seen and stops after `patience` "
-    "consecutive epochs without improvement.",
-    formal="saved = argmin_{e ≤ stop} val[e]; stop = first e with (e − last improvement) = patience",
-    convention="strict improvement (<)",
-    quotes=["if patience_counter >= patience:", "3. Stop if no improvement for $k$ epochs (patience)"],
-    subject=_week6_loop,
-)
+@claim(id="EARLY_STOPPING.PATIENCE_CODE", subject=_week6_loop)
 def _patience(loop) -> Evidence:
     rng = np.random.default_rng(20)
     ok = True
@@ -212,18 +167,7 @@ def best_seen_with_patience(vals) -> int:
     return _week6_loop(vals, 3)[0]
 
 
-@claim(
-    id="EARLY_STOPPING.FIRST_RISE",
-    sources=[P_ES, M2_ES],
-    statement="Primer/Module 2: stop as soon as the validation error starts to rise and keep the parameters "
-    "from that point, which is the best state.",
-    formal="argmin val = (first e with val[e+1] > val[e]) ?",
-    convention="noisy (non-unimodal) validation curves allowed",
-    quotes=["validation error starts to rise, saving the model at its best state.", "parameters to the exact point where the validation error started to rise,"],
-    subject=first_rise,
-    corrected=best_seen_with_patience,
-    related=["EARLY_STOPPING.PATIENCE_CODE"],
-)
+@claim(id="EARLY_STOPPING.FIRST_RISE", subject=first_rise, corrected=best_seen_with_patience)
 def _first_rise(rule) -> Evidence:
     vals = [1.0, 0.8, 0.85, 0.6, 0.5, 0.55, 0.7, 0.9]
     first = rule(vals)
@@ -253,16 +197,7 @@ def _first_rise(rule) -> Evidence:
     )
 
 
-@claim(
-    id="EARLY_STOPPING.SMALL_VOLUME",
-    sources=[M2_ES],
-    statement="Early stopping confines the parameters to a neighbourhood of the initialisation: after t steps of "
-    "GD on a quadratic, ‖w_t − w₀‖ ≤ tα‖∇J(w₀)‖.",
-    formal="1 − (1 − x)^t ≤ t·x for x = αs ∈ [0, 1] (Bernoulli), applied per eigendirection",
-    convention="quadratic loss, 0 < α ≤ 1/s_max",
-    quotes=["small volume of the trainable parameters space close to the initial parameters."],
-    subject=lambda t, alpha, gradient_norm: t * alpha * gradient_norm,
-)
+@claim(id="EARLY_STOPPING.SMALL_VOLUME", subject=lambda t, alpha, gradient_norm: t * alpha * gradient_norm)
 def _volume(bound) -> Evidence:
     grid = [F(k, 50) for k in range(0, 51)]
     ok = all(1 - (1 - x) ** t <= bound(t, x, 1) for x in grid for t in range(0, 40))
@@ -288,14 +223,3 @@ def _volume(bound) -> Evidence:
         "Exact rationals for x ∈ {k/50}, t < 40; 5-D quadratic with α = 1/s_max for the simulation.",
         {"max_ratio": worst},
     )
-
-
-not_checkable_claim(
-    claim,
-    id="EARLY_STOPPING.VALIDATION_U_SHAPE",
-    sources=[P_ES, Source(WEEK6, "Overfitting in Neural Networks"), M2_ES],
-    statement="Training error keeps falling while validation error eventually turns upward.",
-    quotes=["progresses, training error usually goes down constantly. However, validation error will eventually", "- Training loss keeps decreasing", "training when the training error is no longer decreasing but the validation"],
-    reason="an empirical description of typical training curves (and not universal: epoch-wise "
-    "double descent is a documented exception)",
-)

@@ -24,12 +24,10 @@ from collections.abc import Callable
 from regstats import binomial_detectable_delta
 from theory.experiments import EXPERIMENTS, ExperimentResult
 from theory.experiments.common import NOT_SHOWN, REFUTED, REPORTED_POWER, SHOWN
-from theory.lectures import NOTES004, OVERVIEW, PRIMER, WEEK6
-from theory.ledger import SIZE_VARIABLE, Evidence, Source, Verdict, experiment_size, topic_claim
+from theory.ledger import SIZE_VARIABLE, Evidence, Verdict, claim, experiment_size
 
 __all__ = ["SIZE_VARIABLE", "experiment", "experiment_evidence", "experiment_size", "run_experiment"]
 
-claim = topic_claim("empirical")
 FIGURES_VARIABLE = "REGVERIFY_FIGURES"
 
 
@@ -104,134 +102,25 @@ def experiment_evidence(run: Callable[[str], ExperimentResult], part: str | None
     return Evidence(Verdict.FAILS, "experiment", summary, details, numbers)
 
 
-def experiment_claim(claim: Callable[..., Callable], name: str, *, part: str | None = None, **entry) -> None:
+def experiment_claim(claim: Callable[..., Callable], name: str, *, part: str | None = None, module: str = __name__,
+                     **entry) -> None:
     """Register, with a topic's `claim` decorator, an empirical claim decided by experiment `name` (its subject),
-    or by one `part` of that experiment's decision (experiment_evidence)."""
+    or by one `part` of that experiment's decision (experiment_evidence). The claim's record is in the data file
+    of `module` (the claims module that registers it; this one by default)."""
 
     def evidence(run: Callable[[str], ExperimentResult]) -> Evidence:
         return experiment_evidence(run, part)
 
     evidence.__qualname__ = f"experiment_claim[{entry.get('id')}]"
+    evidence.__module__ = module
     claim(subject=experiment(name), **entry)(evidence)
 
 
-W6_OVERFIT = Source(WEEK6, "Overfitting in Neural Networks")
-W6_EX_L2 = Source(WEEK6, "Exercise 6.1 (Section 6.2)")
-W6_L1 = Source(WEEK6, "L1 Regularization (Sparsity)")
-W6_ES = Source(WEEK6, "6.6 Early Stopping")
-W6_EX_MIX = Source(WEEK6, "Exercise 6.4 (Section 6.7)")
-W6_BV = Source(WEEK6, "Bias-Variance Decomposition")
-P_HIGH = Source(PRIMER, "1. High-Level Explanation of the Technique")
-P_MATH = Source(PRIMER, "3. Mathematical Framework for Variance Reduction")
-P_ES = Source(PRIMER, "3. Early Stopping")
-OV_L1L2 = Source(OVERVIEW, "1. L1 and L2 Regularization")
-N4_L1 = Source(NOTES004, "L1")
-
-
-experiment_claim(
-    claim,
-    "l2_gap",
-    id="EMPIRICAL.L2.NARROWS_GAP",
-    sources=[W6_EX_L2, W6_OVERFIT],
-    statement="Training with an L2 penalty narrows the gap between training and validation error.",
-    formal="median over paired seeds of (gap without L2 − gap with L2) > 0",
-    convention="MLP 1-64-64-1 on 1-D sine regression (20 noisy training points), λ = 3e-3 fixed; paired sign test "
-    "at α = 1e-3",
-    quotes=["a small dataset with and without L2 regularization. Compare training and validation", "- Gap between train/val accuracy grows"],
-)
-
-
-experiment_claim(
-    claim,
-    "dropout_gap",
-    id="EMPIRICAL.DROPOUT.NARROWS_GAP",
-    sources=[P_HIGH],
-    statement="Dropout reduces overfitting: the gap between training and validation error narrows.",
-    formal="median over paired seeds of (gap without dropout − gap with dropout) > 0",
-    convention="MLP 1-64-64-1 on 1-D sine regression (20 noisy training points), dropout p = 0.1 (drop "
-    "probability, PyTorch) on both hidden layers; paired sign test at α = 1e-3",
-    quotes=["leading to more robust, redundant internal representations and significantly reduced overfitting"],
-)
-
-
-experiment_claim(
-    claim,
-    "dropout_decorrelation",
-    id="EMPIRICAL.DROPOUT.DECORRELATES",
-    sources=[P_MATH],
-    statement="Dropout breaks co-adaptation: hidden units of a network trained with dropout are less correlated.",
-    formal="median paired difference of the mean |off-diagonal correlation| of hidden activations > 0",
-    convention="correlations measured on held-out inputs in eval mode",
-    quotes=["same layer tend to become correlated (co-adapted). By randomly dropping units, Dropout"],
-    related=["ENSEMBLE.MSE.CORRELATED"],
-)
-
-
-experiment_claim(
-    claim,
-    "early_stopping",
-    id="EMPIRICAL.EARLY_STOPPING.BEATS_FULL_TRAINING",
-    sources=[P_ES, W6_ES],
-    statement="Stopping at the validation minimum gives a lower held-out error than training to the end.",
-    formal="median paired (final test error − test error at the step of lowest validation error) > 0",
-    convention="stop at the recorded step with the lowest validation MSE (best weights restored, no patience); "
-    "judged on a separate test set (validation picks the step); MLP on 1-D sine regression",
-    quotes=["overfitting). Early stopping halts the training process immediately when the validation error", "1. Monitor validation loss each epoch"],
-    related=["EARLY_STOPPING.VALIDATION_U_SHAPE"],
-)
-
-
-experiment_claim(
-    claim,
-    "l1_sparsity",
-    id="EMPIRICAL.L1.SPARSE_NETWORK_WEIGHTS",
-    sources=[W6_L1, N4_L1, OV_L1L2],
-    statement="Training a network with an L1 penalty yields many (near-)zero weights; L2 does not.",
-    formal="median paired (fraction of |w| below a threshold under L1 − under L2) > 0",
-    convention="proximal (soft-threshold) steps produce exact zeros; plain subgradient steps only small weights",
-    quotes=["**Effect**: Encourages sparse weights (many exactly zero).", "Goal: To drive weights of unimportant connections to exactly zero.", "This encourages sparsity, often pushing some weights to zero."],
-    related=["L1.SPARSITY"],
-)
-
-
-experiment_claim(
-    claim,
-    "mixup",
-    id="EMPIRICAL.MIXUP.SMALL_DATA",
-    sources=[W6_EX_MIX],
-    statement="Mixup improves test accuracy when training data is small.",
-    formal="median paired (accuracy with mixup − accuracy without) > 0",
-    convention="λ ~ Beta(1, 1); two-moons classification with 20 and 400 training points. Scale limit: Week 6 "
-    "asks for an image task; this is a 2-D toy task, so the verdict says nothing about images",
-    quotes=["Apply Mixup to an image classification task and measure improvement."],
-    related=["MIXUP.CONVEX_COMBINATION"],
-)
-
-
-experiment_claim(
-    claim,
-    "bias_variance",
-    id="EMPIRICAL.BIAS_VARIANCE.MEASURED",
-    sources=[W6_BV],
-    statement="Measured over many training sets, expected test error equals bias² + variance + noise, and "
-    "bias falls while variance rises with model complexity.",
-    formal="|E(ŷ − y)² − (bias² + variance + σ²)| within its Monte-Carlo bound at every grid point",
-    convention="squared loss, ridge polynomial regression, Gaussian noise of known σ",
-    quotes=["Expected error = Bias² + Variance + Irreducible Noise"],
-    related=["BIAS_VARIANCE.DECOMPOSITION", "BIAS_VARIANCE.COMPLEXITY"],
-)
-
-
-experiment_claim(
-    claim,
-    "ensemble",
-    id="EMPIRICAL.ENSEMBLE.TRAINED_NETWORKS",
-    sources=[P_MATH],
-    statement="For independently trained networks, the MSE of their average matches V/k + (k-1)C/k with V and C "
-    "measured from the networks' errors.",
-    formal="observed MSE of the k-average − V/k − (k−1)C/k within its interval for every k",
-    convention="V, C estimated on held-out points; errors need not have mean zero (C absorbs the shared bias)",
-    quotes=["\\mathbf{MSE_{ens} = \\frac{V}{k} + \\frac{k-1}{k}C}"],
-    origin="ledger",
-    related=["ENSEMBLE.MSE.CORRELATED", "ENSEMBLE.MSE.PLUGIN_EXACT"],
-)
+experiment_claim(claim, "l2_gap", id="EMPIRICAL.L2.NARROWS_GAP")
+experiment_claim(claim, "dropout_gap", id="EMPIRICAL.DROPOUT.NARROWS_GAP")
+experiment_claim(claim, "dropout_decorrelation", id="EMPIRICAL.DROPOUT.DECORRELATES")
+experiment_claim(claim, "early_stopping", id="EMPIRICAL.EARLY_STOPPING.BEATS_FULL_TRAINING")
+experiment_claim(claim, "l1_sparsity", id="EMPIRICAL.L1.SPARSE_NETWORK_WEIGHTS")
+experiment_claim(claim, "mixup", id="EMPIRICAL.MIXUP.SMALL_DATA")
+experiment_claim(claim, "bias_variance", id="EMPIRICAL.BIAS_VARIANCE.MEASURED")
+experiment_claim(claim, "ensemble", id="EMPIRICAL.ENSEMBLE.TRAINED_NETWORKS")

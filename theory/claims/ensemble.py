@@ -10,11 +10,8 @@ import sympy as sp
 
 from regstats import variance_sample_size, variance_test
 from theory.evidence import checked, design_numbers, fmt, identity, ledger_check_design, sym_equal
-from theory.lectures import PRIMER, WEEK6
-from theory.ledger import Evidence, Source, Verdict, topic_claim
+from theory.ledger import Evidence, Verdict, claim
 
-claim = topic_claim("ensemble")
-FRAMEWORK = Source(PRIMER, "3. Mathematical Framework for Variance Reduction")
 k, V, C = sp.symbols("k V C", positive=True)
 
 
@@ -27,17 +24,7 @@ def ensemble_mse(k_, V_, C_):
     return V_ / k_ + (k_ - 1) * C_ / k_
 
 
-@claim(
-    id="ENSEMBLE.MSE.CORRELATED",
-    sources=[FRAMEWORK],
-    statement="Averaging k predictors whose zero-mean errors share variance V and pairwise covariance C "
-    "gives mean squared error V/k + (k-1)C/k.",
-    formal="Var((1/k) Σ ε_i) = (1/k²)(kV + k(k-1)C) = V/k + (k-1)C/k",
-    convention="errors have mean zero (so MSE = variance); covariance C equal for every pair i ≠ j",
-    quotes=["\\mathbf{MSE_{ens} = \\frac{V}{k} + \\frac{k-1}{k}C}"],
-    related=["ENSEMBLE.MSE.PAIR_COUNT", "ENSEMBLE.MSE.PLUGIN_EXACT", "ENSEMBLE.MSE.SIMULATION"],
-    subject=ensemble_mse,
-)
+@claim(id="ENSEMBLE.MSE.CORRELATED", subject=ensemble_mse)
 def _mse_identity(formula) -> Evidence:
     general = identity(
         (k * V + k * (k - 1) * C) / k**2,
@@ -61,16 +48,7 @@ def _mse_identity(formula) -> Evidence:
     return general
 
 
-@claim(
-    id="ENSEMBLE.MSE.PAIR_COUNT",
-    sources=[FRAMEWORK],
-    statement="The variance of a sum of k equally correlated errors has k variance terms and k(k-1) ordered "
-    "covariance terms.",
-    formal="Var(Σ_{i=1}^k ε_i) = kV + k(k-1)C",
-    convention="C counted once per ordered pair (i, j), i ≠ j",
-    quotes=["There are $k$ variance terms ($V$) and $k(k-1)$ pairs of covariance terms ($C$)"],
-    subject=lambda k_, V_, C_: k_ * V_ + k_ * (k_ - 1) * C_,
-)
+@claim(id="ENSEMBLE.MSE.PAIR_COUNT", subject=lambda k_, V_, C_: k_ * V_ + k_ * (k_ - 1) * C_)
 def _pair_count(variance_of_sum) -> Evidence:
     ok = True
     for n in range(1, 9):
@@ -89,45 +67,17 @@ def _pair_count(variance_of_sum) -> Evidence:
     )
 
 
-@claim(
-    id="ENSEMBLE.MSE.PERFECT_CORRELATION",
-    sources=[FRAMEWORK],
-    statement="When the errors are perfectly correlated (C = V) averaging does not reduce the MSE.",
-    formal="V/k + (k-1)V/k = V",
-    convention="as ENSEMBLE.MSE.CORRELATED",
-    quotes=["*Conclusion:* If the models are perfectly correlated, averaging them provides **zero benefit**."],
-    related=["ENSEMBLE.MSE.CORRELATED"],
-    subject=V,
-)
+@claim(id="ENSEMBLE.MSE.PERFECT_CORRELATION", subject=V)
 def _limit_c_eq_v(stated) -> Evidence:
     return identity(ensemble_mse(k, V, V), stated, summary="MSE_ens(C=V) = V", assumptions="k ≥ 1, V > 0")
 
 
-@claim(
-    id="ENSEMBLE.MSE.UNCORRELATED",
-    sources=[FRAMEWORK],
-    statement="With uncorrelated errors (C = 0) the ensemble MSE falls as V/k.",
-    formal="V/k + (k-1)·0/k = V/k",
-    convention="as ENSEMBLE.MSE.CORRELATED",
-    quotes=["*Conclusion:* If errors are uncorrelated, the ensemble variance decreases linearly with the"],
-    related=["ENSEMBLE.MSE.CORRELATED"],
-    subject=V / k,
-)
+@claim(id="ENSEMBLE.MSE.UNCORRELATED", subject=V / k)
 def _limit_c_zero(stated) -> Evidence:
     return identity(ensemble_mse(k, V, 0), stated, summary="MSE_ens(C=0) = V/k", assumptions="k ≥ 1")
 
 
-@claim(
-    id="ENSEMBLE.COVARIANCE.RANGE",
-    sources=[FRAMEWORK],
-    statement="Equal-variance errors can have covariance at most V (maximal when identical) and at least "
-    "-V/(k-1); the ensemble MSE is never negative.",
-    formal="eigenvalues of C·11ᵀ + (V-C)I are V-C (k-1 times) and V+(k-1)C, so -V/(k-1) ≤ C ≤ V",
-    convention="compound-symmetric covariance",
-    quotes=["If all networks make the exact same errors, their correlation is maximal."],
-    origin="ledger",
-    subject=lambda n: (-V / (n - 1), V),
-)
+@claim(id="ENSEMBLE.COVARIANCE.RANGE", subject=lambda n: (-V / (n - 1), V))
 def _cov_range(bounds) -> Evidence:
     ok = True
     for n in range(2, 7):
@@ -148,15 +98,7 @@ def _cov_range(bounds) -> Evidence:
     )
 
 
-@claim(
-    id="ENSEMBLE.MSE.ZERO_BIAS",
-    sources=[FRAMEWORK],
-    statement="With zero expected error the mean squared error equals the error variance.",
-    formal="E[ε²] = Var(ε) + (E[ε])², so E[ε] = 0 ⇒ MSE = Var",
-    convention="ε = Y − T with T fixed",
-    quotes=["Bias-Variance Decomposition: $MSE = Variance + Bias^2 \\Rightarrow MSE = Variance$"],
-    subject=lambda variance, mean: variance + mean**2,
-)
+@claim(id="ENSEMBLE.MSE.ZERO_BIAS", subject=lambda variance, mean: variance + mean**2)
 def _zero_bias(second_moment) -> Evidence:
     p = sp.symbols("p", positive=True)
     a, b = sp.symbols("a b", real=True)
@@ -172,18 +114,7 @@ def _zero_bias(second_moment) -> Evidence:
     )
 
 
-@claim(
-    id="ENSEMBLE.MSE.PLUGIN_EXACT",
-    sources=[FRAMEWORK],
-    statement="The same identity holds exactly for plug-in sample moments: the mean of the squared averaged "
-    "error equals V̂/k + (k-1)Ĉ/k with V̂ the mean squared error and Ĉ the mean cross product over pairs.",
-    formal="(1/n)Σ_t ((1/k)Σ_i e_ti)² = V̂/k + (k-1)Ĉ/k, V̂ = (1/(nk))Σ e², Ĉ = (1/(nk(k-1)))Σ_{i≠j} e_ti e_tj",
-    convention="uncentred second moments (mean-zero errors), divisor n",
-    quotes=["MSE_{ens} = \\frac{1}{k^2} [k V + k(k-1) C]"],
-    origin="ledger",
-    related=["ENSEMBLE.MSE.CORRELATED"],
-    subject=ensemble_mse,
-)
+@claim(id="ENSEMBLE.MSE.PLUGIN_EXACT", subject=ensemble_mse)
 def _plugin(formula) -> Evidence:
     rng = np.random.default_rng(20240601)
     n, kk = 12, 5
@@ -203,18 +134,7 @@ def _plugin(formula) -> Evidence:
     )
 
 
-@claim(
-    id="ENSEMBLE.MSE.SIMULATION",
-    sources=[FRAMEWORK],
-    statement="Simulated correlated Gaussian errors reproduce the population value V/k + (k-1)C/k for the "
-    "variance of the averaged error.",
-    formal="ε ~ N(0, C·11ᵀ + (V-C)I), k=5, V=1, C=0.3 ⇒ Var(mean ε) = 0.44",
-    convention="population moments; χ² variance test on the averaged error (normal, since a linear map of a Gaussian)",
-    quotes=["\\mathbf{MSE_{ens} = \\frac{V}{k} + \\frac{k-1}{k}C}"],
-    origin="ledger",
-    related=["ENSEMBLE.MSE.CORRELATED"],
-    subject=ensemble_mse,
-)
+@claim(id="ENSEMBLE.MSE.SIMULATION", subject=ensemble_mse)
 def _simulation(formula) -> Evidence:
     kk, v, c = 5, 1.0, 0.3
     target = float(formula(kk, v, c))
@@ -240,18 +160,7 @@ def _simulation(formula) -> Evidence:
     )
 
 
-@claim(
-    id="DROPOUT.SUBNETWORKS.COUNT",
-    sources=[
-        Source(PRIMER, "2. Similarity to Bagging (Random Forest)"),
-        Source(PRIMER, "4. Overcoming Computational Infeasibility"),
-    ],
-    statement="Dropping any subset of n units defines 2^n distinct thinned networks.",
-    formal="|{0,1}^n| = 2^n",
-    convention="each unit independently present or absent (including the empty network)",
-    quotes=["network with $n$ units, we are effectively defining $2^n$ possible \"thinned\" sub-networks", "a network has $n$ total neurons, there are $2^n$ possible distinct sub-networks."],
-    subject=lambda n: 2**n,
-)
+@claim(id="DROPOUT.SUBNETWORKS.COUNT", subject=lambda n: 2**n)
 def _subnetworks(count) -> Evidence:
     counts = {n: len(set(itertools.product((0, 1), repeat=n))) for n in range(0, 13)}
     wrong = {n: count(n) for n, c in counts.items() if c != count(n)}
@@ -267,12 +176,6 @@ def _subnetworks(count) -> Evidence:
 
 @claim(
     id="DROPOUT.ENSEMBLE.WEIGHT_SCALING_APPROX",
-    sources=[Source(PRIMER, "2. Similarity to Bagging (Random Forest)"), Source(WEEK6, "Interpretation")],
-    statement="Running the full (rescaled) network at test time equals the average over all 2^n thinned "
-    "networks exactly for a linear layer, and only approximately once a nonlinearity follows.",
-    formal="E_m[W(m⊙x)/(1-p)] = Wx exactly; E_m[ReLU(W(m⊙x)/(1-p))] ≠ ReLU(Wx) in general",
-    convention="inverted dropout, p = drop probability; exact enumeration of all masks",
-    quotes=["ensemble of exponentially many thinned networks, and testing with the full network", "1. **Ensemble view**: Training many sub-networks, averaging at test"],
     # The test-time rule under judgement: what the full network computes from the unscaled pre-activation
     # W·x (inverted dropout: nothing, the identity).
     subject=lambda pre_activation: pre_activation,

@@ -7,14 +7,9 @@ from fractions import Fraction as F
 import numpy as np
 import sympy as sp
 
-from theory.evidence import checked, identity, not_checkable, not_checkable_claim, refutable, sym_equal
-from theory.lectures import MODULE2, WEEK6
-from theory.ledger import Evidence, Source, Verdict, topic_claim
+from theory.evidence import checked, identity, not_checkable, refutable, sym_equal
+from theory.ledger import Evidence, Verdict, claim
 
-claim = topic_claim("label_smoothing")
-W6_LS = Source(WEEK6, "Label Smoothing")
-M2_LS = Source(MODULE2, "Label smoothing")
-M2_PAGE = Source(MODULE2, "Module 2")
 eps, K = sp.symbols("epsilon K", positive=True)
 
 
@@ -48,50 +43,20 @@ def _smoothed_targets(target_rule, true_value, letter: str, holds: str, fails: s
     )
 
 
-@claim(
-    id="LABEL_SMOOTHING.UNIFORM_K",
-    sources=[W6_LS],
-    statement="Week 6's smoothed target (1-ε)y + ε/K is a probability distribution: the true class gets "
-    "1 - ε + ε/K and each other class ε/K.",
-    formal="q_i = (1-ε)·1[i = t] + ε/K; Σq_i = 1, q_i ≥ 0 for ε ∈ [0, 1]",
-    convention="ε spread over all K classes, including the true one (PyTorch's label_smoothing)",
-    quotes=["y_{smooth} = (1 - \\epsilon)y_{hard} + \\frac{\\epsilon}{K}"],
-    subject=_uniform_k,
-    related=["LABEL_SMOOTHING.OFF_TARGET_K_MINUS_1", "LABEL_SMOOTHING.CONVENTIONS_RELATION"],
-)
+@claim(id="LABEL_SMOOTHING.UNIFORM_K", subject=_uniform_k)
 def _uniform(target_rule) -> Evidence:
     return _smoothed_targets(target_rule, lambda kk: 1 - eps + eps / kk, "K", "true class 1 − ε + ε/K",
                              "with true class 1 − ε + ε/K",
                              "Symbolic in ε for each K; non-negativity checked at ε = 0 and 1 (entries are linear in ε).")
 
 
-@claim(
-    id="LABEL_SMOOTHING.OFF_TARGET_K_MINUS_1",
-    sources=[M2_LS],
-    statement="Module 2's smoothed target (0 → ε/(k-1), 1 → 1-ε) is a probability distribution; the true "
-    "class keeps exactly 1 - ε.",
-    formal="q_t = 1-ε, q_i = ε/(k-1) (i ≠ t); Σq = 1",
-    convention="ε spread over the k-1 wrong classes only",
-    quotes=["0 are replaced with $\\frac{\\epsilon}{k-1}$ and 1 with $1 - \\epsilon$"],
-    subject=_k_minus_1,
-    related=["LABEL_SMOOTHING.UNIFORM_K", "LABEL_SMOOTHING.CONVENTIONS_RELATION"],
-)
+@claim(id="LABEL_SMOOTHING.OFF_TARGET_K_MINUS_1", subject=_k_minus_1)
 def _k1(target_rule) -> Evidence:
     return _smoothed_targets(target_rule, lambda kk: 1 - eps, "k", "the true class keeps 1 − ε", "keeping 1 − ε",
                              "Symbolic in ε for each k.")
 
 
-@claim(
-    id="LABEL_SMOOTHING.CONVENTIONS_RELATION",
-    sources=[W6_LS, M2_LS],
-    statement="The two documents' smoothing rules differ for the same ε; Module 2's rule with ε' = ε(K-1)/K "
-    "is Week 6's rule with ε.",
-    formal="uniform_K(ε) = off_target_{K-1}(ε(K-1)/K); for equal ε they differ by ε/(K(K-1)) off target",
-    convention="K classes",
-    quotes=["y_{smooth} = (1 - \\epsilon)y_{hard} + \\frac{\\epsilon}{K}", "0 are replaced with $\\frac{\\epsilon}{k-1}$ and 1 with $1 - \\epsilon$"],
-    origin="ledger",
-    subject=lambda e, kk: e * (kk - 1) / kk,
-)
+@claim(id="LABEL_SMOOTHING.CONVENTIONS_RELATION", subject=lambda e, kk: e * (kk - 1) / kk)
 def _relation(epsilon_map) -> Evidence:
     ok = True
     for kk in range(2, 9):
@@ -110,17 +75,7 @@ def _relation(epsilon_map) -> Evidence:
     )
 
 
-@claim(
-    id="LABEL_SMOOTHING.TORCH_MATCHES_UNIFORM_K",
-    sources=[W6_LS, M2_LS],
-    statement="PyTorch's F.cross_entropy(label_smoothing=ε) is cross-entropy against Week 6's target "
-    "(1-ε)y + ε/K, not Module 2's ε/(K-1) rule.",
-    formal="CE_torch(z, t; ε) = −Σ_i q_i log softmax(z)_i with q = (1-ε)·onehot(t) + ε/K",
-    convention="PyTorch ≥ 1.10 label_smoothing argument",
-    quotes=["y_{smooth} = (1 - \\epsilon)y_{hard} + \\frac{\\epsilon}{K}", "of cross-entropy loss such as $-\\sum_{c=1}^M y_{o,c} \\log(p_{o,c})$ and softmax to output"],
-    origin="ledger",
-    subject=_uniform_k,
-)
+@claim(id="LABEL_SMOOTHING.TORCH_MATCHES_UNIFORM_K", subject=_uniform_k)
 def _torch_ls(target_rule) -> Evidence:
     import torch
 
@@ -147,17 +102,7 @@ def _torch_ls(target_rule) -> Evidence:
     )
 
 
-@claim(
-    id="LABEL_SMOOTHING.FINITE_OPTIMUM",
-    sources=[M2_LS, W6_LS],
-    statement="With a smoothed target q (all entries > 0) cross-entropy over logits has a finite minimiser: "
-    "softmax(z*) = q, e.g. z* = log q; the predicted top probability is 1 - ε + ε/K < 1.",
-    formal="∇_z CE = softmax(z) − q = 0 at z = log q",
-    convention="Week 6 rule; the same holds for Module 2's rule with its own q",
-    quotes=["The model will never converge.", "For K classes. Prevents overconfident predictions."],
-    origin="ledger",
-    subject=_uniform_k,
-)
+@claim(id="LABEL_SMOOTHING.FINITE_OPTIMUM", subject=_uniform_k)
 def _finite(target_rule) -> Evidence:
     zs = sp.symbols("z1:5", real=True)
     kk = 4
@@ -179,17 +124,7 @@ def _finite(target_rule) -> Evidence:
     )
 
 
-@claim(
-    id="LABEL_SMOOTHING.HARD_TARGET_NO_MINIMIZER",
-    sources=[M2_LS, M2_PAGE],
-    statement="With a one-hot target cross-entropy has no finite minimiser: the loss log(1 + (K-1)e^{-d}) of "
-    "a logit gap d is positive for every finite d and tends to 0 only as d → ∞, so training keeps growing "
-    "the logits.",
-    formal="inf_z CE(z, onehot) = 0 is not attained",
-    convention="equal non-target logits (the loss is minimised over them at equality)",
-    quotes=["The model will never converge.", "The model will never converge."],
-    subject=lambda d, kk: sp.log(1 + (kk - 1) * sp.exp(-d)),
-)
+@claim(id="LABEL_SMOOTHING.HARD_TARGET_NO_MINIMIZER", subject=lambda d, kk: sp.log(1 + (kk - 1) * sp.exp(-d)))
 def _hard(stated_loss) -> Evidence:
     d = sp.Symbol("d", real=True)
     kk = 4
@@ -212,16 +147,7 @@ def _hard(stated_loss) -> Evidence:
     )
 
 
-@claim(
-    id="SOFTMAX.NEVER_ZERO_ONE",
-    sources=[M2_PAGE],
-    statement="Softmax over K ≥ 2 classes never outputs exactly 0 or 1 in exact arithmetic; in float32 it "
-    "does once logit gaps exceed about 104 (e^{-104} underflows).",
-    formal="0 < e^{z_i}/Σ_j e^{z_j} < 1 for real z, K ≥ 2",
-    convention="exact real arithmetic (the document's setting); floats are a numerical counterexample",
-    quotes=["way softmax is formulated: $(\\sigma(\\mathbf{z}))_i = \\frac{e^{z_i}}{\\sum_{j=1}^K e^{z_j}}$ , it can never"],
-    subject=lambda zs: [sp.exp(z) / sum(sp.exp(w) for w in zs) for z in zs],
-)
+@claim(id="SOFTMAX.NEVER_ZERO_ONE", subject=lambda zs: [sp.exp(z) / sum(sp.exp(w) for w in zs) for z in zs])
 def _softmax01(softmax) -> Evidence:
     import torch
 
@@ -247,11 +173,6 @@ def _softmax01(softmax) -> Evidence:
 
 @claim(
     id="SOFTMAX.EXAMPLE_OUTPUT",
-    sources=[M2_PAGE],
-    statement="Module 2: the best softmax can do for target [0, 1, 0, 0] is about [0.0003, 0.999, 0.0003, 0.0003].",
-    formal="0.0003·3 + 0.999 = 1 ?",
-    convention="—",
-    quotes=["or 0. The best he can do is something like $[0.0003, 0.999,"],
     subject=[F('0.0003'), F('0.999'), F('0.0003'), F('0.0003')],
     corrected=[F('0.0003'), F('0.9991'), F('0.0003'), F('0.0003')],
 )
@@ -281,12 +202,6 @@ def _example(printed) -> Evidence:
 
 @claim(
     id="ENTROPY_REG.TOWARD_UNIFORM",
-    sources=[Source(MODULE2, "Entropy Regularization"), M2_PAGE],
-    statement="Module 2: adding the penalty Ω = −Σp log p (with a positive weight, J' = J + aΩ) to the loss "
-    "pushes the distribution toward uniform.",
-    formal="argmin_p [a·H(p)] = uniform ?",
-    convention="Module 2's own J' = J + aΩ with a > 0, minimised",
-    quotes=["\\Omega(X) = - \\sum p(x) \\log(p(x))", "it forces the probability distribution towards the uniform distribution"],
     subject=lambda ps: -sum(pi * sp.log(pi) for pi in ps),
     corrected=lambda ps: sum(pi * sp.log(pi) for pi in ps),
 )
@@ -322,27 +237,7 @@ def _entropy(penalty) -> Evidence:
     )
 
 
-not_checkable_claim(
-    claim,
-    id="LABEL_SMOOTHING.PREVENTS_OVERFITTING",
-    sources=[M2_LS, W6_LS],
-    statement="Hard targets cause overfitting; label smoothing prevents over-confident predictions and overfitting.",
-    quotes=["That, of course, will cause overfitting.", "For K classes. Prevents overconfident predictions."],
-    reason="an empirical claim about generalisation; the checkable part (bounded optimal "
-    "confidence) is LABEL_SMOOTHING.FINITE_OPTIMUM",
-)
-
-
-@claim(
-    id="LABEL_SMOOTHING.POSITIVE_TARGETS",
-    sources=[M2_LS],
-    statement="Smoothing replaces the hard 0 targets by a positive value, so every target entry is strictly "
-    "positive for 0 < ε < 1.",
-    formal="ε/(k-1) > 0 and 1 - ε > 0 for ε ∈ (0, 1)",
-    convention="Module 2 rule",
-    quotes=["To address that, label smoothing replaces the hard 0 and 1 targets"],
-    subject=lambda e, k: e / (k - 1),
-)
+@claim(id="LABEL_SMOOTHING.POSITIVE_TARGETS", subject=lambda e, k: e / (k - 1))
 def _positive(off_target) -> Evidence:
     e = sp.Symbol("e", positive=True)
     kk = sp.Symbol("k", integer=True, positive=True)

@@ -15,17 +15,9 @@ from theory.evidence import (
     design_numbers,
     identity,
     ledger_check_design,
-    not_checkable_claim,
     sym_equal,
 )
-from theory.lectures import MODULE2, NOTES004, WEEK6
-from theory.ledger import Evidence, Source, Verdict, topic_claim
-
-claim = topic_claim("misc")
-W6_BV = Source(WEEK6, "Bias-Variance Decomposition")
-M2_WHY = Source(MODULE2, "Why regularization?")
-M2_SD = Source(MODULE2, "Stochastic Depth")
-N4_SD = Source(NOTES004, "Stochastic Depth")
+from theory.ledger import Evidence, Verdict, claim
 
 
 def _design(n=20, degree=1):
@@ -38,17 +30,7 @@ def _truth(x):
     return x**2
 
 
-@claim(
-    id="BIAS_VARIANCE.DECOMPOSITION",
-    sources=[W6_BV],
-    statement="Expected squared prediction error at a point splits into squared bias, variance and irreducible "
-    "noise; simulated least-squares fits reproduce the sum.",
-    formal="E[(y₀ − f̂(x₀))²] = (E f̂(x₀) − f(x₀))² + Var f̂(x₀) + σ²",
-    convention="fixed design, Gaussian noise σ = 0.3, straight-line fit to a parabola at x₀ = 0 (so the bias is non-zero); "
-    "y₀ − f̂(x₀) ~ N(−bias, σ² + var) tested with an exact Kolmogorov-Smirnov test",
-    quotes=["Expected error = Bias² + Variance + Irreducible Noise"],
-    subject=lambda bias, variance, noise: bias**2 + variance + noise,
-)
+@claim(id="BIAS_VARIANCE.DECOMPOSITION", subject=lambda bias, variance, noise: bias**2 + variance + noise)
 def _bv(decomposition) -> Evidence:
     xs, Phi = _design()
     x0, sigma = 0.0, 0.3
@@ -88,17 +70,7 @@ def _bv(decomposition) -> Evidence:
     )
 
 
-@claim(
-    id="BIAS_VARIANCE.COMPLEXITY",
-    sources=[W6_BV, Source(WEEK6, "Overfitting in Neural Networks")],
-    statement="Bias is high when the model is too simple and variance high when it is too complex: for nested "
-    "polynomial least squares the average squared bias over the design never increases with degree and the "
-    "average variance σ²(d+1)/n grows linearly.",
-    formal="avg bias²(d) non-increasing; avg var(d) = σ²·tr(H_d)/n = σ²(d+1)/n",
-    convention="fixed design of n = 20 points, bias and variance averaged over the design points",
-    quotes=["| Variance | Model changes a lot with different data | Model too complex |", "are highly expressive (low bias) but can memorize training data (high variance)."],
-    subject=lambda sigma, d, n: sigma**2 * (d + 1) / n,
-)
+@claim(id="BIAS_VARIANCE.COMPLEXITY", subject=lambda sigma, d, n: sigma**2 * (d + 1) / n)
 def _complexity(average_variance) -> Evidence:
     sigma = 0.3
     biases, variances = [], []
@@ -122,15 +94,7 @@ def _complexity(average_variance) -> Evidence:
     )
 
 
-@claim(
-    id="MODULE2.RESNET_3K_IMAGES",
-    sources=[M2_WHY],
-    statement="A 3% test-accuracy gain on a 100K-image test set means 3K more images classified correctly.",
-    formal="0.03 × 100000 = 3000",
-    convention="'3%' read as percentage points of accuracy; read as a relative 3% gain it is 0.03·a·100K < 3000",
-    quotes=["the test set consists of 100K images, this means that 3K more"],
-    subject=3000,
-)
+@claim(id="MODULE2.RESNET_3K_IMAGES", subject=3000)
 def _resnet_arith(stated_images) -> Evidence:
     points = F(3, 100) * 100_000 == stated_images
     baseline = F(79, 100)  # any baseline accuracy < 1 gives fewer images under the relative reading
@@ -146,26 +110,7 @@ def _resnet_arith(stated_images) -> Evidence:
     )
 
 
-not_checkable_claim(
-    claim,
-    id="MODULE2.RESNET_REVISITED_GAIN",
-    sources=[M2_WHY],
-    statement="'Revisiting ResNets' gained more than 3% ImageNet test accuracy with modern regularisation.",
-    quotes=["applied modern regularization methods and achieved more than 3% test set accuracy"],
-    reason="an empirical result on ImageNet reported by a paper; not reproducible within this ledger",
-)
-
-
-@claim(
-    id="STOCHASTIC_DEPTH.BLOCK_SWITCH",
-    sources=[M2_SD],
-    statement="In H_l = ReLU(b·f_l(H_{l-1}) + id(H_{l-1})), b = 0 bypasses the block (only the skip path) and "
-    "b = 1 is the ordinary residual block; averaging over b ~ Bernoulli(p) gives pre-activation p·f + id.",
-    formal="b=0: ReLU(H); b=1: ReLU(f(H) + H); E_b[b f + H] = p f + H",
-    convention="p = survival probability of the block (Huang et al.)",
-    quotes=["where $b$ is a Bernoulli random variable that shows if a block"],
-    subject=lambda b, f, h: b * f + h,
-)
+@claim(id="STOCHASTIC_DEPTH.BLOCK_SWITCH", subject=lambda b, f, h: b * f + h)
 def _sd_switch(block) -> Evidence:
     f, h, b, p = sp.symbols("f h b p", real=True)
     pre = block(b, f, h)
@@ -180,16 +125,7 @@ def _sd_switch(block) -> Evidence:
     return ev
 
 
-@claim(
-    id="STOCHASTIC_DEPTH.TEST_TIME",
-    sources=[M2_SD, N4_SD],
-    statement="At test time all blocks are used (recalibrated as ReLU(p·f + id)); this matches the training-time "
-    "expectation exactly before the ReLU and only approximately after it.",
-    formal="E_b[ReLU(b f + h)] vs ReLU(p f + h)",
-    convention="Huang et al.'s test rule H = ReLU(p_l f_l(H) + H); Module 2's 'intact' model read as this rule",
-    quotes=["drops entire network blocks while keeping the model intact during testing", "During test time we will use all the blocks."],
-    subject=lambda p, f, h: max(p * f + h, 0.0),
-)
+@claim(id="STOCHASTIC_DEPTH.TEST_TIME", subject=lambda p, f, h: max(p * f + h, 0.0))
 def _sd_test(test_time) -> Evidence:
     cases = [(-2.0, 1.0, 0.5), (0.5, 1.0, 0.8), (-3.0, 2.0, 0.9), (1.0, -0.5, 0.5)]
     gaps, bounds = [], []
@@ -214,16 +150,7 @@ def _sd_test(test_time) -> Evidence:
     )
 
 
-@claim(
-    id="STOCHASTIC_DEPTH.EXPECTED_DEPTH",
-    sources=[N4_SD, M2_SD],
-    statement="With survival probability decaying linearly with depth, p_l = 1 − (l/L)(1 − p_L), a 100-block "
-    "network trains on a random subset of about 75 blocks on average (p_L = 0.5), and uses all 100 at test.",
-    formal="E[#active] = Σ_l p_l = L − (1 − p_L)(L + 1)/2",
-    convention="Huang et al.'s linear decay rule ('a function of the layer depth'), p_L = 0.5",
-    quotes=["If we have a 100 layer network", "**that is a function of the layer depth**"],
-    subject=lambda L, pL: L - (1 - pL) * (L + 1) / 2,
-)
+@claim(id="STOCHASTIC_DEPTH.EXPECTED_DEPTH", subject=lambda L, pL: L - (1 - pL) * (L + 1) / 2)
 def _sd_depth(expected_active) -> Evidence:
     L, pL, l_ = sp.symbols("L p_L l", positive=True)
     total = sp.summation(1 - (l_ / L) * (1 - pL), (l_, 1, L))
@@ -243,16 +170,7 @@ def _graham_sequence(alpha: F, u: F, n_out: int) -> list[int]:
     return [math.ceil(alpha * (i + u)) - start for i in range(n_out + 1)]
 
 
-@claim(
-    id="FRACTIONAL_POOLING.REGION_SIZES",
-    sources=[Source(NOTES004, "Fractional Pooling")],
-    statement="Fractional max-pooling randomises pooling regions so that some are 2×2 and some 3×3.",
-    formal="increments a_i − a_{i−1} ∈ {1, 2} for 1 < α < 2; overlapping regions [a_{i−1}, a_i] have size 2 or 3",
-    convention="Graham's overlapping variant; the disjoint variant gives sizes 1 and 2; PyTorch's "
-    "FractionalMaxPool2d uses a fixed kernel and randomises the start positions",
-    quotes=["Some will have 3x3 and some will have 2x2."],
-    subject=_graham_sequence,
-)
+@claim(id="FRACTIONAL_POOLING.REGION_SIZES", subject=_graham_sequence)
 def _fmp(sequence) -> Evidence:
     overlap, disjoint, shapes = set(), set(), set()
     for alpha in (F(5, 4), F(7, 5), F(3, 2), F(707, 500), F(9, 5)):
@@ -278,12 +196,6 @@ def _fmp(sequence) -> Evidence:
 
 @claim(
     id="PARAMETER_SHARING.CONVOLUTION",
-    sources=[Source(MODULE2, "Parameter sharing")],
-    statement="A convolution is a linear layer whose weight matrix repeats the same kernel entries along its "
-    "diagonals: one set of weights shared across positions.",
-    formal="conv1d(x, k) = T(k)x with T(k)_{ij} = k_{j−i}",
-    convention="PyTorch conv1d (cross-correlation), no padding, stride 1",
-    quotes=["the weight is shared among the blocks instead of having separate ones."],
     subject=lambda x, kernel: __import__('torch').nn.functional.conv1d(x[None, None], kernel[None, None])[0, 0],
 )
 def _sharing(conv) -> Evidence:

@@ -8,19 +8,7 @@ import numpy as np
 import sympy as sp
 
 from theory.evidence import checked, convention_evidence, not_checkable, refutable, sym_equal
-from theory.lectures import MODULE2, NOTES004, OVERVIEW, PRIMER, WEEK6
-from theory.ledger import Evidence, Source, topic_claim
-
-claim = topic_claim("norm_penalties")
-PRIMER_L = Source(PRIMER, "1. L1 and L2 Regularization (Weight Decay)")
-OVERVIEW_L = Source(OVERVIEW, "1. L1 and L2 Regularization")
-W6_L1 = Source(WEEK6, "L1 Regularization (Sparsity)")
-W6_CMP = Source(WEEK6, "Comparison")
-M2_L1 = Source(MODULE2, "L1 regularization")
-M2_L2 = Source(MODULE2, "L2 regularization")
-M2_EN = Source(MODULE2, "Elastic net")
-N4_L1 = Source(NOTES004, "L1")
-N4_L2 = Source(NOTES004, "L2")
+from theory.ledger import Evidence, claim
 
 # A 3×3 orthogonal matrix with rational entries (a Pythagorean rotation plus an axis).
 Q = [[F(3, 5), F(-4, 5), F(0)], [F(4, 5), F(3, 5), F(0)], [F(0), F(0), F(1)]]
@@ -68,17 +56,7 @@ def _kkt_lasso(M, y, wv, lam1, lam2=F(0)) -> bool:
 Y = [F(5, 2), F(-1, 5), F(7, 10)]  # chosen so that some |Qᵀy| fall below λ = 1 and some above
 
 
-@claim(
-    id="L1.SPARSITY",
-    sources=[PRIMER_L, OVERVIEW_L, W6_L1, W6_CMP, M2_L1, N4_L1],
-    statement="An L1 penalty produces exact zeros: for an orthonormal design the minimiser is the "
-    "soft-thresholded least-squares solution, zero wherever |w_OLS,i| ≤ λ.",
-    formal="argmin ½‖y − Xw‖² + λ‖w‖₁ = sign(z)·max(|z| − λ, 0), z = Xᵀy, XᵀX = I",
-    convention="penalty λ‖w‖₁ with a ½ on the squared error",
-    quotes=["It tends to drive some weights completely to zero", "This encourages sparsity, often pushing some weights to zero.", "**Effect**: Encourages sparse weights (many exactly zero).", "| Effect on weights | Shrinks all | Sparse (some zero) |", "L1 regularization chooses a norm penalty of $\\Omega(\\theta) = ||w||_1 = \\sum_i", "solution to land right on the axis where some weights are zero."],
-    subject=soft,
-    related=["L2.SHRINK", "L1.CLOSED_FORM.WEEK6"],
-)
+@claim(id="L1.SPARSITY", subject=soft)
 def _l1_sparsity(threshold) -> Evidence:
     lam1 = F(1)
     z = _matT_vec(Q, Y)
@@ -95,17 +73,7 @@ def _l1_sparsity(threshold) -> Evidence:
     )
 
 
-@claim(
-    id="L2.SHRINK",
-    sources=[PRIMER_L, OVERVIEW_L, Source(WEEK6, "L2 Regularization (Weight Decay)"), W6_CMP, M2_L2],
-    statement="Ridge shrinks every least-squares coefficient toward zero by the same factor 1/(1+λ) for an "
-    "orthonormal design, and gives a zero only where the unregularised solution is zero.",
-    formal="argmin ½‖y − Xw‖² + (λ/2)‖w‖² = (XᵀX + λI)⁻¹Xᵀy = z/(1+λ) for XᵀX = I",
-    convention="penalty (λ/2)‖w‖²",
-    quotes=["* **L2 Regularization (Ridge):** Adds a penalty proportional to the *square* of", "This discourages large weights and is more commonly used in deep learning.", "**Effect**: Shrinks weights toward zero, prevents large weights.", "| Effect on weights | Shrinks all | Sparse (some zero) |", "L2 regularization, also known as **weight decay** or ridge regression, adds a"],
-    subject=lambda z, lam: z / (1 + lam),
-    related=["L1.SPARSITY", "L2.NEVER_ZERO.NOTES004"],
-)
+@claim(id="L2.SHRINK", subject=lambda z, lam: z / (1 + lam))
 def _l2_shrink(ridge_solution) -> Evidence:
     lam_s, zs = sp.symbols("lambda z", positive=True)
     wv = sp.Symbol("w", real=True)
@@ -133,17 +101,7 @@ def _l2_shrink(ridge_solution) -> Evidence:
     )
 
 
-@claim(
-    id="L2.NEVER_ZERO.NOTES004",
-    sources=[N4_L1],
-    statement="004 notes: the L2 constraint shrinks weights toward zero but never eliminates them. (The "
-    "Primer's weaker 'rarely zero' is consistent with the counterexample and is not judged wrong here.)",
-    formal="(XᵀX + λI)⁻¹Xᵀy has no zero entry unless (XᵀX)⁻¹Xᵀy has one",
-    convention="penalty (λ/2)‖w‖²; general (correlated) design",
-    quotes=["L2 circular constraint smoothly shrinks weights towards zero, but never eliminates them"],
-    subject=lambda X, y, lam: (X.T * X + lam * sp.eye(X.shape[1])).inv() * X.T * y,
-    related=["L2.SHRINK"],
-)
+@claim(id="L2.NEVER_ZERO.NOTES004", subject=lambda X, y, lam: (X.T * X + lam * sp.eye(X.shape[1])).inv() * X.T * y)
 def _l2_never_zero(ridge) -> Evidence:
     X = sp.Matrix([[1, 0], [1, 1], [0, 1]])
     y = sp.Matrix([1, 0, 3])
@@ -171,16 +129,7 @@ def _l2_never_zero(ridge) -> Evidence:
     )
 
 
-@claim(
-    id="L1.CLOSED_FORM.WEEK6",
-    sources=[W6_CMP],
-    statement="Week 6's comparison table: L2 has a closed-form solution, L1 has none.",
-    formal="'L1: no closed form'",
-    convention="½‖y − Xw‖² + λ‖w‖₁",
-    quotes=["| Solution | Closed form exists | No closed form |"],
-    subject=soft,
-    related=["L1.SPARSITY", "L2.CLOSED_FORM"],
-)
+@claim(id="L1.CLOSED_FORM.WEEK6", subject=soft)
 def _l1_closed(candidate) -> Evidence:
     lam1 = F(1)
     z = _matT_vec(Q, Y)
@@ -206,15 +155,7 @@ def _l1_closed(candidate) -> Evidence:
     )
 
 
-@claim(
-    id="L2.CLOSED_FORM",
-    sources=[W6_CMP],
-    statement="Ridge regression has the closed form (XᵀX + λI)⁻¹Xᵀy.",
-    formal="∇_w[½‖y − Xw‖² + (λ/2)‖w‖²] = 0 at w = (XᵀX + λI)⁻¹Xᵀy",
-    convention="penalty (λ/2)‖w‖², λ > 0 (so the inverse exists)",
-    quotes=["| Solution | Closed form exists | No closed form |"],
-    subject=lambda X, y, lam: (X.T * X + lam * sp.eye(X.shape[1])).inv() * X.T * y,
-)
+@claim(id="L2.CLOSED_FORM", subject=lambda X, y, lam: (X.T * X + lam * sp.eye(X.shape[1])).inv() * X.T * y)
 def _l2_closed(closed_form) -> Evidence:
     X = sp.Matrix([[1, 2], [3, -1], [0, 4]])
     y = sp.Matrix([1, 2, -3])
@@ -232,15 +173,7 @@ def _l2_closed(closed_form) -> Evidence:
     )
 
 
-@claim(
-    id="L1.SUBGRADIENT.MODULE2",
-    sources=[M2_L1],
-    statement="Module 2: the L1 term adds a·sign(w) to the gradient.",
-    formal="∂(a|w|)/∂w = a·sign(w) for w ≠ 0; at w = 0 only a subgradient in [−a, a] exists",
-    convention="sign(0) = 0 (PyTorch's autograd of abs at 0, and torch.sign)",
-    quotes=["\\nabla_w J'(\\theta; X, y) = \\nabla_w J(\\theta; X, y) + \\text{asign}(w)"],
-    subject=lambda a, w: a * sp.sign(w),
-)
+@claim(id="L1.SUBGRADIENT.MODULE2", subject=lambda a, w: a * sp.sign(w))
 def _l1_grad(stated_gradient) -> Evidence:
     import torch
 
@@ -270,16 +203,7 @@ def _l1_grad(stated_gradient) -> Evidence:
 a_ = sp.Symbol("a", positive=True)
 
 
-@claim(
-    id="L1.GRADIENT.CONSTANT_MAGNITUDE",
-    sources=[M2_L1],
-    statement="Unlike L2's gradient a·w, the L1 penalty's gradient has constant magnitude a, only its sign "
-    "follows the weight.",
-    formal="|∂(a|w|)/∂w| = a for all w ≠ 0; ∂(a w²/2)/∂w = a w",
-    convention="a = penalty weight (Module 2)",
-    quotes=["to L2 regularization, but it's a constant factor with an alternating sign."],
-    subject=lambda a, w: a * sp.sign(w),
-)
+@claim(id="L1.GRADIENT.CONSTANT_MAGNITUDE", subject=lambda a, w: a * sp.sign(w))
 def _l1_const(l1_gradient) -> Evidence:
     wr = sp.Symbol("w", real=True)
     pos, neg = sp.Symbol("u", positive=True), sp.Symbol("n", negative=True)
@@ -300,16 +224,7 @@ def _enet(z, lam1, lam2):
     return soft(z, lam1) / (1 + 2 * lam2)
 
 
-@claim(
-    id="ELASTIC_NET.FORMULA",
-    sources=[Source(WEEK6, "ElasticNet"), M2_EN],
-    statement="For an orthonormal design the elastic-net minimiser is the soft-thresholded least-squares "
-    "solution divided by (1 + 2λ₂): L1 zeros plus L2 shrinkage.",
-    formal="argmin ½‖y − Xw‖² + λ₁‖w‖₁ + λ₂‖w‖² = soft(Xᵀy, λ₁)/(1 + 2λ₂)",
-    convention="penalty λ₁‖w‖₁ + λ₂‖w‖₂² as written in Week 6 and Module 2 (no ½ on the L2 part)",
-    quotes=["L_{total} = L_{data} + \\lambda_1 \\|W\\|_1 + \\lambda_2 \\|W\\|_2^2", "\\Omega(\\theta) = \\lambda_1 ||w||_1 + \\lambda_2 ||w||_2^2"],
-    subject=_enet,
-)
+@claim(id="ELASTIC_NET.FORMULA", subject=_enet)
 def _enet_formula(closed_form) -> Evidence:
     lam1, lam2 = F(1), F(1, 2)
     wv, ok = _coordinatewise(closed_form, Q, Y, _matT_vec(Q, Y), lam1, lam2)
@@ -323,16 +238,7 @@ def _enet_formula(closed_form) -> Evidence:
     )
 
 
-@claim(
-    id="ELASTIC_NET.ELIMINATES",
-    sources=[M2_EN],
-    statement="Module 2: elastic net reduces the effect of features like L1 does but does not eliminate them.",
-    formal="'elastic net never sets a coefficient to 0'",
-    convention="λ₁ > 0, λ₂ ≥ 0",
-    quotes=["but at the same time, it does not eliminate them"],
-    subject=_enet,
-    related=["ELASTIC_NET.FORMULA"],
-)
+@claim(id="ELASTIC_NET.ELIMINATES", subject=_enet)
 def _enet_elim(solver) -> Evidence:
     lam1, lam2 = F(1), F(1, 2)
     z = _matT_vec(Q, Y)
@@ -359,16 +265,7 @@ def _enet_elim(solver) -> Evidence:
     )
 
 
-@claim(
-    id="L1.GEOMETRY.AXIS",
-    sources=[N4_L1],
-    statement="004 notes: the corners of the L1 diamond force the optimum onto an axis, where some weights are zero.",
-    formal="'the L1-penalised optimum always has a zero coordinate'",
-    convention="orthonormal design, ½‖y − Xw‖² + λ‖w‖₁",
-    quotes=["the optimum solution to land right on the axis where some weights"],
-    subject=soft,
-    related=["L1.SPARSITY"],
-)
+@claim(id="L1.GEOMETRY.AXIS", subject=soft)
 def _l1_axis(solver) -> Evidence:
     lam1 = F(1)
     z = [F(3), F(3)]
@@ -397,16 +294,7 @@ def _l1_axis(solver) -> Evidence:
     )
 
 
-@claim(
-    id="L1.ZERO_WEIGHT_REMOVES_CONNECTION",
-    sources=[N4_L1],
-    statement="A weight w_jk = 0 removes the connection: the layer's output does not depend on that input "
-    "through that unit.",
-    formal="w_jk = 0 ⇒ ∂(Wx)_j/∂x_k = 0",
-    convention="dense layer y = Wx",
-    quotes=["weight $w_{jk}$ in matrix $W^(i)$ is set to 0, that specific connection"],
-    subject=lambda W, x: W * x,
-)
+@claim(id="L1.ZERO_WEIGHT_REMOVES_CONNECTION", subject=lambda W, x: W * x)
 def _l1_prune(layer) -> Evidence:
     Wm = sp.Matrix(2, 3, sp.symbols("w1:7")).subs(sp.Symbol("w2"), 0)
     xv = sp.Matrix(sp.symbols("x1:4"))
@@ -427,12 +315,6 @@ def _l1_prune(layer) -> Evidence:
 
 @claim(
     id="L2.DIRECTIONAL_SHRINK",
-    sources=[Source(MODULE2, "Module 2")],
-    statement="Module 2: L2 acts strongly on directions that contribute little to the loss and weakly on "
-    "important ones — ridge scales the component along a Hessian eigenvector of curvature s by s/(s+λ).",
-    formal="w_ridge,i = s_i/(s_i + λ)·w*_i, increasing in s_i",
-    convention="quadratic loss with Hessian eigenvalues s_i > 0, penalty (λ/2)‖w‖²",
-    quotes=["directions of the weight vector that don't \"contribute\" much to the loss"],
     subject=sp.Symbol('s', positive=True) / (sp.Symbol('s', positive=True) + sp.Symbol('lambda', positive=True)),
 )
 def _dir_shrink(factor) -> Evidence:
@@ -453,15 +335,7 @@ def _dir_shrink(factor) -> Evidence:
     )
 
 
-@claim(
-    id="L2.DIFFERENTIABLE",
-    sources=[N4_L2],
-    statement="The squared-norm penalty is differentiable everywhere, unlike the L1 penalty at zero.",
-    formal="d(w²)/dw = 2w continuous; |w| has one-sided derivatives −1 and +1 at 0",
-    convention="—",
-    quotes=["a concern (as discussed in the $W^TW$ explanation). It is differentiable everywhere,"],
-    subject=lambda w: w**2,
-)
+@claim(id="L2.DIFFERENTIABLE", subject=lambda w: w**2)
 def _l2_diff(penalty) -> Evidence:
     h = sp.Symbol("h")
     quotient = (penalty(h) - penalty(sp.Integer(0))) / h
@@ -482,16 +356,7 @@ def _l2_diff(penalty) -> Evidence:
     )
 
 
-@claim(
-    id="L2.LIPSCHITZ_BOUND",
-    sources=[N4_L2],
-    statement="Small weights make the layer's function smooth: ‖Wx − Wy‖ ≤ ‖W‖₂‖x − y‖ ≤ ‖W‖_F‖x − y‖, so "
-    "the L2 (Frobenius) penalty bounds the layer's Lipschitz constant.",
-    formal="σ_max(W) ≤ ‖W‖_F = √(Σσ_i²)",
-    convention="Euclidean norms",
-    quotes=["Effect: By keeping all weights small, the network's function remains \"smooth,\" meaning"],
-    subject=lambda W: float(np.linalg.norm(W, 'fro')),
-)
+@claim(id="L2.LIPSCHITZ_BOUND", subject=lambda W: float(np.linalg.norm(W, 'fro')))
 def _lipschitz(bound) -> Evidence:
     rng = np.random.default_rng(11)
     worst = 0.0
@@ -518,15 +383,6 @@ def _lipschitz(bound) -> Evidence:
 
 @claim(
     id="REGULARIZATION.BIAS_FOR_VARIANCE",
-    sources=[
-        Source(MODULE2, "What is regularization?"),
-        Source(MODULE2, "The bias-variance tradeoff: overfitting and underfitting"),
-    ],
-    statement="Regularisation trades bias for variance: for ridge regression the squared bias grows and the "
-    "variance falls monotonically as λ increases.",
-    formal="bias²(λ) = Σ(λ/(s_i+λ))² c_i², var(λ) = σ²Σ s_i/(s_i+λ)²; d bias²/dλ ≥ 0, d var/dλ ≤ 0",
-    convention="linear model, fixed design, eigenvalues s_i of XᵀX, ridge penalty (λ/2)‖w‖²",
-    quotes=["Regularization of an estimator works by trading increased bias for reduced variance.", "we can reduce the variance by increasing the bias"],
     subject=(sp.Symbol('lambda', positive=True) / (sp.Symbol('s', positive=True) + sp.Symbol('lambda', positive=True))) ** 2,
 )
 def _bias_var(bias_factor) -> Evidence:

@@ -9,29 +9,12 @@ from theory.evidence import (
     checked,
     convention_evidence,
     not_checkable,
-    not_checkable_claim,
     refutable,
     sym_equal,
     within_bound,
 )
-from theory.lectures import MODULE2, NOTES004, OVERVIEW, PRIMER, WEEK6
-from theory.ledger import Evidence, Source, Verdict, topic_claim
+from theory.ledger import Evidence, Verdict, claim
 
-claim = topic_claim("normalization")
-P_NORM = Source(PRIMER, "The Normalization Step")
-P_AFFINE = Source(PRIMER, "The Scale and Shift Step (Crucial)")
-P_TVI = Source(PRIMER, "Training vs. Inference")
-P_2D = Source(PRIMER, "3. Parameter Learning: A 2D Dataset Example")
-P_BN5 = Source(PRIMER, "5. Batch Normalization")
-P_MOT = Source(PRIMER, "1. Motivation: The Problem of Internal Covariate Shift")
-W6_MECH = Source(WEEK6, "Mechanism")
-W6_TVI = Source(WEEK6, "Training vs Inference")
-W6_CODE = Source(WEEK6, "Code Implementation")
-W6_BEN = Source(WEEK6, "Benefits")
-W6_LN = Source(WEEK6, "6.5 Layer Normalization")
-W6_LNCMP = Source(WEEK6, "Comparison")
-M2_BN = Source(MODULE2, "Parameter sharing")  # the batch-norm paragraphs follow this heading
-N4_BN = Source(NOTES004, "Batch Normalization")
 EPS = 1e-5
 #: Stated bound of the "unit variance" approximation: the variance deficit ε/(σ²+ε) stays ≤ 1% for σ² ≥ 100ε.
 VARIANCE_BOUND = 0.01
@@ -76,17 +59,7 @@ def _sym_batch(m: int, normaliser=normalise):
     return xs, e, mu, var, xhat
 
 
-@claim(
-    id="BATCHNORM.TRAIN.BATCH_STATS",
-    sources=[P_NORM, W6_MECH, P_TVI, W6_TVI],
-    statement="In training, normalising with the mini-batch mean and biased variance gives batch mean exactly 0 "
-    "and batch variance σ²/(σ²+ε): 1 only up to the ε term.",
-    formal="mean(x̂) = 0, var(x̂) = σ_B²/(σ_B² + ε)",
-    convention="biased (1/m) batch variance inside the normalisation, as in both documents and PyTorch",
-    quotes=["Next, we normalize the input so it has zero mean and unit variance.", "For mini-batch $B = \\{x_1, \\ldots, x_m\\}$:", "* **Training:** The mean $\\mu$ and variance $\\sigma^2$ are calculated strictly based", "| Training | Mini-batch statistics |"],
-    subject=normalise,
-    related=["BATCHNORM.EVAL.RUNNING_STATS"],
-)
+@claim(id="BATCHNORM.TRAIN.BATCH_STATS", subject=normalise)
 def _batch_stats(normaliser) -> Evidence:
     import torch
 
@@ -128,17 +101,7 @@ def _batch_stats(normaliser) -> Evidence:
     )
 
 
-@claim(
-    id="BATCHNORM.RUNNING_VAR.ESTIMATOR",
-    sources=[W6_CODE],
-    statement="Week 6's BatchNorm updates running_var with the biased batch variance (x.var); PyTorch uses the "
-    "unbiased one, so their batch contributions differ by exactly m/(m-1).",
-    formal="torch: r ← (1-μ)r + μ·(m/(m-1))σ_B²; Week 6: r ← (1-μ)r + μ·σ_B²",
-    convention="PyTorch: unbiased running_var, biased variance for normalising; Week 6: biased for both",
-    quotes=["var = x.var(axis=0)"],
-    subject=lambda x: x.var(axis=0),
-    related=["BATCHNORM.EVAL.RUNNING_STATS"],
-)
+@claim(id="BATCHNORM.RUNNING_VAR.ESTIMATOR", subject=lambda x: x.var(axis=0))
 def _running_var(batch_variance) -> Evidence:
     import torch
 
@@ -171,12 +134,6 @@ def _running_var(batch_variance) -> Evidence:
 
 @claim(
     id="BATCHNORM.EVAL.RUNNING_STATS",
-    sources=[P_TVI, W6_TVI, W6_CODE],
-    statement="At inference batch norm uses the running mean and variance, so each sample's output does not "
-    "depend on the rest of the batch.",
-    formal="eval: y = γ(x - r_μ)/√(r_σ² + ε) + β",
-    convention="PyTorch eval() / Week 6 code's training=False branch",
-    quotes=["Instead, we use the **population statistics**", "| Inference | Running averages (exponential moving average) |", "mean = self.running_mean"],
     subject=lambda x, mean, var, eps, weight, bias: (x - mean) / np.sqrt(var + eps) * weight + bias,
 )
 def _eval_stats(eval_formula) -> Evidence:
@@ -210,12 +167,6 @@ def _eval_stats(eval_formula) -> Evidence:
 
 @claim(
     id="BATCHNORM.MOMENTUM.PYTORCH_CONVENTION",
-    sources=[W6_CODE, W6_TVI],
-    statement="Week 6's running average r ← (1-μ)r + μ·batch with μ = 0.1 is PyTorch's momentum convention "
-    "(weight on the new batch); Keras' momentum=0.99 weights the old value instead.",
-    formal="r_new = (1 - momentum)·r + momentum·batch_stat",
-    convention="PyTorch momentum; Keras/TF use r_new = momentum·r + (1 - momentum)·batch_stat",
-    quotes=["self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mean", "| Inference | Running averages (exponential moving average) |"],
     subject=lambda running, batch, momentum: (1 - momentum) * running + momentum * batch,
 )
 def _momentum(update) -> Evidence:
@@ -240,16 +191,7 @@ def _momentum(update) -> Evidence:
     )
 
 
-@claim(
-    id="BATCHNORM.AFFINE.UNDO",
-    sources=[P_AFFINE],
-    statement="Setting γ = √(σ_B² + ε) and β = μ_B makes the batch-norm layer the identity on that batch.",
-    formal="√(σ²+ε)·(x - μ)/√(σ²+ε) + μ = x",
-    convention="γ, β matched to the same batch statistics used for normalising",
-    quotes=["the network can learn $\\gamma = \\sqrt{\\sigma^2}$ and $\\beta = \\mu$ to essentially \"undo\" the normalization."],
-    subject=lambda var, eps: sp.sqrt(var + eps),
-    related=["BATCHNORM.AFFINE.UNDO.PRIMER_NO_EPS"],
-)
+@claim(id="BATCHNORM.AFFINE.UNDO", subject=lambda var, eps: sp.sqrt(var + eps))
 def _undo(gamma) -> Evidence:
     xs, e, mu, var, xhat = _sym_batch(3)
     ok = all(sym_equal(gamma(var, e) * xh + mu, xi) for xh, xi in zip(xhat, xs, strict=False))
@@ -264,14 +206,7 @@ def _undo(gamma) -> Evidence:
 
 @claim(
     id="BATCHNORM.AFFINE.UNDO.PRIMER_NO_EPS",
-    sources=[P_AFFINE],
-    statement="The Primer's γ = √σ², β = μ undoes the normalisation only approximately: the output is "
-    "μ + (x - μ)·√(σ²/(σ²+ε)).",
-    formal="relative error on (x - μ): 1 - √(σ²/(σ²+ε)) ≈ ε/(2σ²)",
-    convention="ε > 0 inside the normalisation (as the Primer's own formula has)",
-    quotes=["the network can learn $\\gamma = \\sqrt{\\sigma^2}$ and $\\beta = \\mu$ to essentially \"undo\" the normalization."],
     subject=lambda var, eps: sp.sqrt(var) if isinstance(var, sp.Basic) else np.sqrt(var),
-    related=["BATCHNORM.AFFINE.UNDO"],
 )
 def _undo_primer(gamma) -> Evidence:
     xs, e, mu, var, xhat = _sym_batch(3)
@@ -294,16 +229,7 @@ def _undo_primer(gamma) -> Evidence:
     )
 
 
-@claim(
-    id="BATCHNORM.MODULE2.FORMULA",
-    sources=[M2_BN],
-    statement="Module 2's normalisation step as printed, x̂_i = x_i - μ_B, without dividing by √(σ_B² + ε).",
-    formal="x̂_i = x_i - μ_B ⇒ var(x̂) = σ_B² (not ≈ 1)",
-    convention="as printed (the formula is garbled: the division is missing)",
-    quotes=["x^i = x_i - \\mu_B"],
-    subject=lambda x, mu, var, eps: x - mu,
-    corrected=normalise,
-)
+@claim(id="BATCHNORM.MODULE2.FORMULA", subject=lambda x, mu, var, eps: x - mu, corrected=normalise)
 def _m2_formula(normaliser) -> Evidence:
     batch = np.array([0.0, 10.0])
     as_printed = normaliser(batch, batch.mean(), batch.var(), EPS)
@@ -328,12 +254,6 @@ def _m2_formula(normaliser) -> Evidence:
 
 @claim(
     id="BATCHNORM.MODULE2.MULTIPLY_BY_DEVIATION",
-    sources=[M2_BN],
-    statement="Module 2: batch norm multiplies each hidden unit by the deviation of the mini-batch (and "
-    "subtracts its mean).",
-    formal="BN(x) ∝ (x - μ)·σ_B ?",
-    convention="ε → 0 for the counterexample",
-    quotes=["hidden unit with a random value, it multiplies them with the deviation"],
     subject=lambda centred, sd: centred * sd,
     corrected=lambda centred, sd: centred / np.sqrt(sd**2 + EPS),
 )
@@ -357,16 +277,7 @@ def _multiply(scaling) -> Evidence:
     )
 
 
-@claim(
-    id="BATCHNORM.GAUSSIAN_LIKE",
-    sources=[M2_BN, P_AFFINE],
-    statement="Module 2: batch norm concentrates features in a compact Gaussian-like space (the Primer: it would "
-    "constrain inputs to a standard normal distribution).",
-    formal="BN is an affine map per feature: it fixes mean and variance but leaves skewness and kurtosis unchanged",
-    convention="training mode, per feature",
-    quotes=["range. More specifically, we concentrate the features in a compact Gaussian-like space.", "would constrain the layer's inputs to always be a standard normal distribution."],
-    subject=lambda x: normalise(x, x.mean(), x.var(), EPS),
-)
+@claim(id="BATCHNORM.GAUSSIAN_LIKE", subject=lambda x: normalise(x, x.mean(), x.var(), EPS))
 def _gaussian_like(batch_norm) -> Evidence:
     rng = np.random.default_rng(10)
     xb = rng.exponential(size=4096)
@@ -396,16 +307,7 @@ def _gaussian_like(batch_norm) -> Evidence:
     )
 
 
-@claim(
-    id="BATCHNORM.TRAIN.BATCH_DEPENDENCE",
-    sources=[N4_BN, P_BN5, M2_BN],
-    statement="In training mode a sample's batch-norm output depends on the other samples of its mini-batch, "
-    "which is the source of the noise the documents describe.",
-    formal="BN_train(x₀; {x₀, B₁}) ≠ BN_train(x₀; {x₀, B₂}) in general",
-    convention="training mode",
-    quotes=["batch depend on every other element in the batch because during training", "up training by normalizing layer inputs (fixing the \"internal covariate shift\"), Batch", "as a way to apply our previous domain knowledge to the training"],
-    subject=lambda b: normalise(b, b.mean(), b.var(), EPS),
-)
+@claim(id="BATCHNORM.TRAIN.BATCH_DEPENDENCE", subject=lambda b: normalise(b, b.mean(), b.var(), EPS))
 def _dependence(bn) -> Evidence:
     x0 = 1.0
     b1 = np.array([x0, 0.0, 2.0, 5.0])
@@ -425,16 +327,7 @@ def _dependence(bn) -> Evidence:
     )
 
 
-@claim(
-    id="BATCHNORM.SMALL_BATCH",
-    sources=[W6_LN, W6_LNCMP],
-    statement="Batch norm depends on the batch size and degenerates for tiny batches: with one sample per "
-    "batch every normalised output is 0 (PyTorch refuses such a batch in training).",
-    formal="m = 1 ⇒ x - μ_B = 0 ⇒ x̂ = 0",
-    convention="training mode",
-    quotes=["BatchNorm depends on batch size and doesn't work well for:", "| Batch size dependency | Yes | No |"],
-    subject=normalise,
-)
+@claim(id="BATCHNORM.SMALL_BATCH", subject=normalise)
 def _small_batch(normaliser) -> Evidence:
     import torch
 
@@ -455,16 +348,7 @@ def _small_batch(normaliser) -> Evidence:
     )
 
 
-@claim(
-    id="BATCHNORM.PRIMER.2D_EXAMPLE",
-    sources=[P_2D],
-    statement="The Primer's 2-D example: a cloud centred at (10, 10) with variance 5 normalises to centre (0, 0) "
-    "and variance 1; β = (2, 2) moves the centre to (2, 2); γ = (3, 0.5) makes the variances 9 and 0.25.",
-    formal="mean(γx̂ + β) = β, var(γx̂ + β) = γ²·σ²/(σ²+ε)",
-    convention="ε = 1e-5 as in PyTorch; the example itself ignores ε",
-    quotes=["a cloud of points centered at $(10, 10)$ with a spread (variance)"],
-    subject=[sp.Integer(9), sp.Rational(1, 4)],
-)
+@claim(id="BATCHNORM.PRIMER.2D_EXAMPLE", subject=[sp.Integer(9), sp.Rational(1, 4)])
 def _primer_2d(claimed) -> Evidence:
     s2 = sp.Rational(5)
     e = sp.Rational(1, 100000)
@@ -487,16 +371,7 @@ def _primer_2d(claimed) -> Evidence:
     )
 
 
-@claim(
-    id="BATCHNORM.PRIMER.RELU_FRACTION",
-    sources=[P_2D],
-    statement="After normalisation about half of the data is negative (killed by a ReLU); after shifting by "
-    "β = 2 most of it is positive.",
-    formal="symmetric x̂: P(x̂ < 0) = 1/2; Gaussian: P(x̂ + 2 > 0) = Φ(2) ≈ 0.977",
-    convention="a symmetric (e.g. Gaussian) cloud, as the example's 'sphere' suggests",
-    quotes=["ReLU, essentially half of this data ($x < 0$) will be killed"],
-    subject=sp.Rational(1, 2),
-)
+@claim(id="BATCHNORM.PRIMER.RELU_FRACTION", subject=sp.Rational(1, 2))
 def _relu_half(negative_fraction) -> Evidence:
     from scipy.stats import norm
 
@@ -522,12 +397,6 @@ def _relu_half(negative_fraction) -> Evidence:
 
 @claim(
     id="LAYERNORM.BATCH_INDEPENDENT",
-    sources=[W6_LN, W6_LNCMP],
-    statement="Layer norm normalises each sample over its features, so a sample's output does not depend on "
-    "the batch it is in.",
-    formal="LN(X)[i] = LN(X[i:i+1])",
-    convention="normalised over the last dimension (PyTorch F.layer_norm)",
-    quotes=["Where $\\mu, \\sigma$ computed over feature dimension (not batch).", "| Batch size dependency | Yes | No |"],
     subject=lambda x: __import__('torch').nn.functional.layer_norm(x, (x.shape[-1],)),
 )
 def _ln_indep(layer_norm) -> Evidence:
@@ -550,15 +419,7 @@ def _ln_indep(layer_norm) -> Evidence:
     )
 
 
-@claim(
-    id="LAYERNORM.TRAIN_EVAL_SAME",
-    sources=[W6_LNCMP],
-    statement="Layer norm computes the same thing in training and at inference (no running statistics).",
-    formal="LN_train = LN_eval",
-    convention="PyTorch nn.LayerNorm",
-    quotes=["| At inference | Uses running stats | Same as training |"],
-    subject=lambda module, x: module(x),
-)
+@claim(id="LAYERNORM.TRAIN_EVAL_SAME", subject=lambda module, x: module(x))
 def _ln_same(apply) -> Evidence:
     import torch
 
@@ -580,16 +441,7 @@ def _ln_same(apply) -> Evidence:
     )
 
 
-@claim(
-    id="LAYERNORM.PER_SAMPLE_STATS",
-    sources=[W6_LN],
-    statement="Each layer-normalised sample has feature mean 0 and feature variance σ²/(σ²+ε), i.e. 1 up to ε.",
-    formal="mean_f(x̂) = 0, var_f(x̂) = σ²/(σ²+ε)",
-    convention="biased variance over features, as PyTorch",
-    quotes=["\\hat{x} = \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}}, \\quad y = \\gamma \\hat{x} + \\beta"],
-    origin="ledger",
-    subject=normalise,
-)
+@claim(id="LAYERNORM.PER_SAMPLE_STATS", subject=normalise)
 def _ln_stats(normaliser) -> Evidence:
     xs, e, mu, var, xhat = _sym_batch(4, normaliser)  # same algebra, over features
     point = {**dict(zip(xs, (0.3, 1.2, -0.7, 2.0), strict=True)), e: EPS}
@@ -607,76 +459,12 @@ def _ln_stats(normaliser) -> Evidence:
     )
 
 
-#: Where the documents say batch norm trains faster and allows higher learning rates (both claims below).
-BN_SPEED_SOURCES = [P_MOT, W6_BEN, Source(OVERVIEW, "5. Batch Normalization")]
-BN_SPEED_QUOTES = ["* **Higher learning rates:** Training is significantly faster.", "1. **Faster training**: Allows higher learning rates", "While originally introduced to stabilize and accelerate training, batch normalization also has"]
-BN_SPEED_CONVENTION = "empirical; 3-hidden-layer MLP on synthetic 6×6 images, full-batch SGD, fixed step budget"
-
-
 def _batchnorm_speed_claim(part: str, **entry) -> None:
     """A claim decided by one part of the batch-norm speed experiment."""
     from theory.claims.empirical import experiment_claim
 
-    experiment_claim(claim, "batchnorm_speed", part=part, sources=BN_SPEED_SOURCES, quotes=BN_SPEED_QUOTES,
-                     convention=BN_SPEED_CONVENTION, **entry)
+    experiment_claim(claim, "batchnorm_speed", part=part, module=__name__, **entry)
 
 
-_batchnorm_speed_claim(
-    "higher learning rates",
-    id="BATCHNORM.HIGHER_LEARNING_RATES",
-    statement="Batch norm allows higher learning rates: at the large rates of a grid, a network with batch norm "
-    "reaches a lower training loss than the same network without it.",
-    formal="median paired (mean log training loss over the upper half of the lr grid: plain − BN) > 0",
-    related=["BATCHNORM.FASTER_TRAINING"],
-)
-_batchnorm_speed_claim(
-    "faster training",
-    id="BATCHNORM.FASTER_TRAINING",
-    statement="Batch norm makes training faster: in a fixed step budget, with the best learning rate of a grid "
-    "for each, batch norm reaches a lower training loss.",
-    formal="median paired (best-over-grid training loss: plain − BN) > 0",
-    related=["BATCHNORM.HIGHER_LEARNING_RATES"],
-)
-
-
-not_checkable_claim(
-    claim,
-    id="BATCHNORM.REGULARIZING_NOISE",
-    sources=[P_MOT, P_BN5, Source(OVERVIEW, "5. Batch Normalization"), W6_BEN, M2_BN, N4_BN],
-    statement="The mini-batch noise of batch norm acts as a (mild) regularizer, like dropout.",
-    quotes=["noise introduced by estimating statistics on mini-batches acts as a mild regularizer", "variance are calculated on small \"mini-batches\" of data (which contain some noise)", "internal covariate shift and adds some noise during training, which acts like", "2. **Regularization**: Adds noise via batch statistics", "One can think of batch normalization as a similar process with dropout", "batch because during training as the stats are computed on the mini-batch."],
-    related=["BATCHNORM.TRAIN.BATCH_DEPENDENCE"],
-    reason="an empirical generalisation claim; the checkable part (outputs depend on the batch) is "
-    "BATCHNORM.TRAIN.BATCH_DEPENDENCE",
-)
-
-
-not_checkable_claim(
-    claim,
-    id="BATCHNORM.INTERNAL_COVARIATE_SHIFT",
-    sources=[P_MOT, Source(WEEK6, "Motivation"), Source(OVERVIEW, "5. Batch Normalization")],
-    statement="Batch norm works by reducing internal covariate shift.",
-    quotes=["subsequent layers changes constantly. This phenomenon is known as **Internal Covariate Shift**.", "Internal covariate shift: Distribution of layer inputs changes during training.", "batch normalization also has a regularizing effect. It reduces internal covariate shift"],
-    reason="a contested explanatory hypothesis (Santurkar et al. 2018 argue against it), not a computable statement",
-)
-
-
-not_checkable_claim(
-    claim,
-    id="BATCHNORM.INIT_INSENSITIVE",
-    sources=[P_MOT, W6_BEN],
-    statement="Batch norm makes training much less sensitive to weight initialisation.",
-    quotes=["from initialization:** The network becomes much less sensitive to the initial weight", "To initialization and hyperparameters"],
-    reason="an empirical claim about training deep networks (scale invariance of BN to the preceding weights "
-    "is exact, but 'less sensitive training' is empirical)",
-)
-
-
-not_checkable_claim(
-    claim,
-    id="BATCHNORM.PREFERRED_OVER_DROPOUT",
-    sources=[M2_BN, N4_BN],
-    statement="Batch norm is often preferred over dropout; ResNet-era models often use only L2 and batch norm.",
-    quotes=["regularize the model and in many cases, it is preferred over Dropout.", "For Resnet and later, often L2 and Batch normalization are the only"],
-    reason="a statement about practice and empirical results, not a mathematical claim",
-)
+_batchnorm_speed_claim("higher learning rates", id="BATCHNORM.HIGHER_LEARNING_RATES")
+_batchnorm_speed_claim("faster training", id="BATCHNORM.FASTER_TRAINING")

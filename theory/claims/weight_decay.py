@@ -6,25 +6,12 @@ import numpy as np
 import sympy as sp
 
 from theory.evidence import checked, convention_evidence, identity, refutable, sym_equal
-from theory.lectures import MODULE2, NOTES004, OVERVIEW, PRIMER, WEEK6
-from theory.ledger import Evidence, Source, topic_claim
+from theory.ledger import Evidence, claim
 
-claim = topic_claim("weight_decay")
-W6_L2 = Source(WEEK6, "L2 Regularization (Weight Decay)")
-M2_L2 = Source(MODULE2, "L2 regularization")
 w, g, lr, lam, a, mu, v = sp.symbols("w g alpha lambda a mu v", real=True)
 
 
-@claim(
-    id="WEIGHT_DECAY.SGD.SHRINK",
-    sources=[W6_L2],
-    statement="One plain SGD step on L + (λ/2)‖w‖² multiplies w by (1 - αλ) and then subtracts the data gradient step.",
-    formal="w - α(∇L + λw) = (1 - αλ)w - α∇L",
-    convention="Week 6: penalty (λ/2)‖W‖_F², learning rate α",
-    quotes=["W_{t+1} = W_t - \\alpha(\\nabla L_{data} + \\lambda W_t) = (1 - \\alpha\\lambda)W_t - \\alpha\\nabla L_{data}"],
-    subject=(1 - lr * lam) * w - lr * g,
-    related=["WEIGHT_DECAY.SGD.SHRINK.MODULE2", "WEIGHT_DECAY.PENALTY.NO_HALF"],
-)
+@claim(id="WEIGHT_DECAY.SGD.SHRINK", subject=(1 - lr * lam) * w - lr * g)
 def _shrink(stated_step) -> Evidence:
     step = w - lr * sp.diff(g * w + lam / 2 * w**2, w)  # L linearised: ∇L = g
     return identity(
@@ -35,18 +22,7 @@ def _shrink(stated_step) -> Evidence:
     )
 
 
-@claim(
-    id="WEIGHT_DECAY.SGD.SHRINK.MODULE2",
-    sources=[M2_L2, Source(MODULE2, "Module 2")],
-    statement="Module 2's version of the shrink step, with the letters swapped: a (written α in the gradient) "
-    "weights the penalty (a/2)‖w‖² and λ is the learning rate: w ← (1 - λa)w - λ∇J.",
-    formal="w - λ(∇J + a w) = (1 - λa)w - λ∇J",
-    convention="Module 2: a = penalty weight (typeset as α in the gradient line), λ = learning rate — the "
-    "opposite of Week 6 and PyTorch (lr, weight_decay=λ)",
-    quotes=["w = (1 - \\lambda \\alpha)w - \\lambda \\nabla_w J(w; X, y)", "w = (1 - \\lambda \\alpha)w - \\lambda \\nabla_w J(w; X, y)"],
-    subject=(1 - lam * a) * w - lam * g,
-    related=["WEIGHT_DECAY.SGD.SHRINK"],
-)
+@claim(id="WEIGHT_DECAY.SGD.SHRINK.MODULE2", subject=(1 - lam * a) * w - lam * g)
 def _shrink_m2(stated_step) -> Evidence:
     step = w - lam * sp.diff(g * w + a / 2 * w**2, w)
     stated = sym_equal(step, stated_step)
@@ -66,16 +42,7 @@ def _shrink_m2(stated_step) -> Evidence:
     )
 
 
-@claim(
-    id="WEIGHT_DECAY.CONSTANT_FACTOR",
-    sources=[M2_L2, Source(MODULE2, "Module 2")],
-    statement="The penalty part of the step multiplies each weight by the same constant factor every step; "
-    "with no data gradient, w_t = (1 - λa)^t w_0.",
-    formal="∇J = 0 ⇒ w_t = (1 - λa)^t w_0",
-    convention="Module 2 letters (λ learning rate, a penalty)",
-    quotes=["weight of the weight vector will be reduced by a constant factor", "weight of the weight vector will be reduced by a constant factor"],
-    subject=1 - lam * a,
-)
+@claim(id="WEIGHT_DECAY.CONSTANT_FACTOR", subject=1 - lam * a)
 def _constant_factor(factor) -> Evidence:
     w_t = w
     # An odd number of steps: an even power would hide a sign error in the factor.
@@ -89,21 +56,7 @@ def _constant_factor(factor) -> Evidence:
     )
 
 
-@claim(
-    id="WEIGHT_DECAY.PENALTY.NO_HALF",
-    sources=[
-        Source(PRIMER, "1. L1 and L2 Regularization (Weight Decay)"),
-        Source(OVERVIEW, "1. L1 and L2 Regularization"),
-        Source(NOTES004, "L2"),
-    ],
-    statement="With the penalty λΣw² (no 1/2) the penalty gradient is 2λw and the SGD shrink factor is "
-    "(1 - 2αλ); the (1 - αλ) factor belongs to the (λ/2)Σw² convention.",
-    formal="∂(λw²)/∂w = 2λw ⇒ w ← (1 - 2αλ)w - α∇L",
-    convention="Primer/Overview/004: λΣw² — PyTorch's weight_decay=λ corresponds to the (λ/2) convention",
-    quotes=["*Formula:* $Loss + \\lambda \\sum w^2$", "`L = L0 + λ * Σ(wi)^2`", "We minimize the sum of the squares of all individual weights"],
-    subject=1 - 2 * lr * lam,
-    related=["WEIGHT_DECAY.SGD.SHRINK"],
-)
+@claim(id="WEIGHT_DECAY.PENALTY.NO_HALF", subject=1 - 2 * lr * lam)
 def _no_half(shrink) -> Evidence:
     step = w - lr * sp.diff(g * w + lam * w**2, w)
     stated = sym_equal(step, shrink * w - lr * g)
@@ -127,15 +80,7 @@ def week6_l2_regularization(weights, lambda_reg):
     return reg_loss, [lambda_reg * W for W in weights]
 
 
-@claim(
-    id="WEIGHT_DECAY.WEEK6.CODE",
-    sources=[Source(WEEK6, "Code Implementation")],
-    statement="Week 6's l2_regularization returns loss ½λΣ‖W‖² and gradient λW, which is that loss's gradient.",
-    formal="∂/∂W (½λ‖W‖²) = λW",
-    convention="λ/2 convention (same as WEIGHT_DECAY.SGD.SHRINK)",
-    quotes=["reg_grads = [lambda_reg * W for W in weights]"],
-    subject=week6_l2_regularization,
-)
+@claim(id="WEIGHT_DECAY.WEEK6.CODE", subject=week6_l2_regularization)
 def _w6_code(l2_regularization) -> Evidence:
     import torch
 
@@ -183,19 +128,7 @@ def _run(opt_factory, loss_fn, steps=25):
     return wt.detach().clone()
 
 
-@claim(
-    id="WEIGHT_DECAY.SGD.MOMENTUM",
-    sources=[W6_L2],
-    statement="With heavy-ball momentum the L2 gradient enters the velocity: the step is (1 - αλ)w - α∇L - αμv, "
-    "so past decay terms keep acting through v; this equals PyTorch SGD(momentum=μ, weight_decay=λ) and "
-    "SGD on L + (λ/2)‖w‖².",
-    formal="v ← μv + ∇L + λw; w ← w - αv = (1 - αλ)w - α∇L - αμv_prev",
-    convention="PyTorch momentum convention (dampening 0, v accumulates raw gradients); penalty (λ/2)‖w‖²",
-    quotes=["W_{t+1} = W_t - \\alpha(\\nabla L_{data} + \\lambda W_t) = (1 - \\alpha\\lambda)W_t - \\alpha\\nabla L_{data}"],
-    origin="ledger",
-    subject=(1 - lr * lam) * w - lr * g - lr * mu * v,
-    related=["WEIGHT_DECAY.SGD.SHRINK"],
-)
+@claim(id="WEIGHT_DECAY.SGD.MOMENTUM", subject=(1 - lr * lam) * w - lr * g - lr * mu * v)
 def _momentum(stated_step) -> Evidence:
     step = w - lr * (mu * v + g + lam * w)
     sym = sym_equal(step, stated_step)
@@ -219,17 +152,7 @@ def _momentum(stated_step) -> Evidence:
     )
 
 
-@claim(
-    id="WEIGHT_DECAY.L2_EQUIVALENCE",
-    sources=[W6_L2, M2_L2, Source(NOTES004, "L2")],
-    statement="The documents call L2 regularization 'weight decay' without qualification. They are the same "
-    "update only for (momentum) SGD; with Adam, an L2 penalty in the loss (Adam(weight_decay=λ)) is not "
-    "decoupled weight decay (AdamW).",
-    formal="Adam(∇L + λw) ≠ AdamW: w ← w - αλw - α·m̂/(√v̂+ε)",
-    convention="PyTorch: Adam(weight_decay) = L2 in the gradient; AdamW(weight_decay) = decoupled decay",
-    quotes=["L2 Regularization (Weight Decay)", "L2 regularization, also known as **weight decay** or ridge regression, adds a", "L2 regularization is also known as weight decay where we use $W^TW$"],
-    related=["WEIGHT_DECAY.SGD.SHRINK", "WEIGHT_DECAY.SGD.MOMENTUM"],
-)
+@claim(id="WEIGHT_DECAY.L2_EQUIVALENCE")
 def _adam() -> Evidence:
     torch, data_loss = _torch_problem()
     lam_v, lr_v = 0.1, 0.05

@@ -28,13 +28,11 @@ from scipy import stats as sps
 
 from theory.experiments.common import (
     EXPERIMENT_ALPHA,
-    NOT_SHOWN,
-    REFUTED,
-    SHOWN,
     SMALL_SIZE_NOTE,
     ExperimentResult,
     Size,
     check_size,
+    equivalence_decision,
     table,
 )
 from theory.experiments.tasks import SINE_NOISE, sine_function
@@ -146,12 +144,7 @@ def experiment_bias_variance(*, seeds: int | None = None, device: str = "cpu", s
                 f"{EQUIVALENCE_RELATIVE}).")
     if size == "small":
         details += "\n\n" + SMALL_SIZE_NOTE
-    if not adds_up:
-        decision = REFUTED
-    elif tight <= EQUIVALENCE_RELATIVE:
-        decision = SHOWN
-    else:
-        decision = NOT_SHOWN
+    decision = equivalence_decision(refuted=not adds_up, equivalent=tight <= EQUIVALENCE_RELATIVE)
     result = ExperimentResult(
         "Expected error = Bias² + Variance + Noise (squared loss), across degree and ridge strength",
         decision, worst.residual, (worst.residual - worst.bound, worst.residual + worst.bound), EXPERIMENT_ALPHA,

@@ -192,6 +192,15 @@ def paired_sign_test(differences: np.ndarray, alpha: float) -> PairedOutcome:
     )
 
 
+def equivalence_decision(refuted: bool, equivalent: bool) -> str:
+    """The decision of a check with an equivalence margin: refuted when the data contradict the claim; shown only
+    when they also pin the effect inside the margin ("nothing rejected" alone is no evidence: a wide interval
+    rejects nothing); otherwise not shown."""
+    if refuted:
+        return REFUTED
+    return SHOWN if equivalent else NOT_SHOWN
+
+
 def decide(outcome: PairedOutcome) -> str:
     """shown: significant in the claimed direction; refuted: significant against it, or the equivalence
     bound puts q = P(difference > 0) below 1/2 + EQUIVALENCE_MARGIN; otherwise not shown.

@@ -74,6 +74,27 @@ def _per_condition_details(setup: str, header: list[str], rows: list[list[object
             + "\n\n".join(f"{label} ({effect}): {o.describe()}" for label, o in outcomes.items()))
 
 
+def _two_moons_setup(cfg: dict, training_points: str) -> str:
+    """The setup the two-moons experiments share: the task, the MLP and how it is trained."""
+    return (f"Task: two moons (noise 0.3){training_points}; MLP 2-{cfg['hidden']}-{cfg['hidden']}-2 (ReLU), "
+            f"full-batch Adam lr=1e-2, {cfg['steps']} steps; ")
+
+
+def _decide_over_conditions(details: str, outcomes: dict, differences: dict, condition: str, alpha: float,
+                            compared: str) -> tuple[str, str]:
+    """decide_conditions' decision, and the details with its test between the conditions appended when one ran
+    (`compared` names the conditions and the per-seed effect compared)."""
+    decision, between = decide_conditions(outcomes, differences, condition, alpha)
+    return decision, details if between is None else f"{details}\n\nDifference between {compared}: {between.describe()}"
+
+
+def _finish_per_condition(result: ExperimentResult, outcomes: dict, primary, started: float, size: Size
+                          ) -> ExperimentResult:
+    """_finish for an experiment decided per condition: each condition's own decision is a part of the result."""
+    result.parts = {label: part(decide(o), o) for label, o in outcomes.items()}
+    return _finish(with_power(result, primary), started, size)
+
+
 def _finish(result: ExperimentResult, started: float, size: Size) -> ExperimentResult:
     result.size = size
     result.seconds = time.perf_counter() - started
@@ -171,21 +192,18 @@ def experiment_dropout_decorrelation(*, seeds: int | None = None, device: str = 
     outcomes = {label: paired_sign_test(d, EXPERIMENT_ALPHA / 3) for label, d in differences.items()}
     rows = [[label, float(c[0].mean()), float(c[1].mean())] for label, c in zip(outcomes, per_layer, strict=False)]
     details = _per_condition_details(
-        f"Task: two moons (noise 0.3), {cfg['n_train']} training points; MLP 2-{cfg['hidden']}-{cfg['hidden']}-2 "
-        f"(ReLU), full-batch Adam lr=1e-2, {cfg['steps']} steps; dropout p={DECORRELATION_P} on both hidden layers. "
-        f"Statistic: mean |off-diagonal Pearson correlation| of post-ReLU activations over {cfg['n_val']} validation "
-        "inputs in evaluation mode (units constant on those inputs excluded). α split over the two layers.\n\n",
+        _two_moons_setup(cfg, f", {cfg['n_train']} training points") + f"dropout p={DECORRELATION_P} on both hidden "
+        f"layers. Statistic: mean |off-diagonal Pearson correlation| of post-ReLU activations over {cfg['n_val']} "
+        "validation inputs in evaluation mode (units constant on those inputs excluded). α split over the two layers.\n\n",
         ["layer", "baseline mean |corr|", "dropout mean |corr|"], rows, outcomes, "baseline - dropout",
     )
-    decision, between = decide_conditions(outcomes, differences, "the layer", EXPERIMENT_ALPHA / 3)
-    if between is not None:
-        details += f"\n\nDifference between the layers (per-seed effect, best − worst layer): {between.describe()}"
+    decision, details = _decide_over_conditions(details, outcomes, differences, "the layer", EXPERIMENT_ALPHA / 3,
+                                                "the layers (per-seed effect, best − worst layer)")
     # The reported effect is the layer with the strongest evidence (the one a "shown" rests on).
     primary = max(outcomes.values(), key=lambda o: (o.rate if o.untied else 0.5, o.median))
     result = ExperimentResult("Dropout decorrelates hidden units (breaks co-adaptation)", decision, primary.median,
                               primary.ci, EXPERIMENT_ALPHA, len(seed_values), details, [], "dropout_decorrelation")
-    result.parts = {label: part(decide(o), o) for label, o in outcomes.items()}
-    return _finish(with_power(result, primary), started, size)
+    return _finish_per_condition(result, outcomes, primary, started, size)
 
 
 # ---------------------------------------------------------------- batch norm: faster training, higher learning rates
@@ -344,15 +362,12 @@ def experiment_l1_sparsity(*, seeds: int | None = None, device: str = "cpu", siz
         + f"\n\nL1 subgradient vs L2, near-zero fraction (informational): {near_outcome.describe()}"
     )
     primary = outcomes["a proximal (soft-threshold) step"]
-    decision, between = decide_conditions(outcomes, differences, "how the L1 penalty is optimized",
-                                          EXPERIMENT_ALPHA / 3)
-    if between is not None:
-        details += f"\n\nDifference between the two optimizers (exact-zero fraction gain): {between.describe()}"
+    decision, details = _decide_over_conditions(details, outcomes, differences, "how the L1 penalty is optimized",
+                                                EXPERIMENT_ALPHA / 3, "the two optimizers (exact-zero fraction gain)")
     result = ExperimentResult("L1 yields sparse (exactly zero) weights while L2 does not", decision, primary.median,
                               primary.ci, EXPERIMENT_ALPHA, len(seed_values), details, [], "l1_sparsity")
     result.plots["weight_histograms"] = dict(weights={a.name: first[i].ravel() for i, a in enumerate(arms)})
-    result.parts = {label: part(decide(o), o) for label, o in outcomes.items()}
-    return _finish(with_power(result, primary), started, size)
+    return _finish_per_condition(result, outcomes, primary, started, size)
 
 
 # ---------------------------------------------------------------- mixup on small data
@@ -381,17 +396,14 @@ def experiment_mixup(*, seeds: int | None = None, device: str = "cpu", size: Siz
         outcomes[f"n_train={n_train}"] = paired_sign_test(acc[1] - acc[0], alpha_each)
         rows.append([n_train, float(acc[0].mean()), float(acc[1].mean())])
     details = _per_condition_details(
-        f"Task: two moons (noise 0.3); MLP 2-{cfg['hidden']}-{cfg['hidden']}-2 (ReLU), full-batch Adam lr=1e-2, "
-        f"{cfg['steps']} steps; mixup partners are a random permutation of the batch, λ ~ Beta({MIXUP_ALPHA}, "
+        _two_moons_setup(cfg, "") + f"mixup partners are a random permutation of the batch, λ ~ Beta({MIXUP_ALPHA}, "
         f"{MIXUP_ALPHA}) per step and network. Statistic: accuracy on {cfg['n_test']} test points. α split over the "
         "training-set sizes.\n\n",
         ["n_train", "baseline test accuracy", "mixup test accuracy"], rows, outcomes, "mixup - baseline accuracy",
     )
-    decision, between = decide_conditions(outcomes, differences, "the training-set size", alpha_each)
-    if between is not None:
-        details += f"\n\nDifference between the training-set sizes (accuracy gain): {between.describe()}"
+    decision, details = _decide_over_conditions(details, outcomes, differences, "the training-set size", alpha_each,
+                                                "the training-set sizes (accuracy gain)")
     primary = outcomes[f"n_train={cfg['n_trains'][0]}"]
     result = ExperimentResult("Mixup improves accuracy on small data", decision, primary.median, primary.ci,
                               EXPERIMENT_ALPHA, len(seed_values), details, [], "mixup")
-    result.parts = {label: part(decide(o), o) for label, o in outcomes.items()}
-    return _finish(with_power(result, primary), started, size)
+    return _finish_per_condition(result, outcomes, primary, started, size)

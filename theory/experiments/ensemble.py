@@ -23,18 +23,7 @@ import numpy as np
 import torch
 from scipy import stats as sps
 
-from theory.experiments import net, tasks
-from theory.experiments.common import (
-    EXPERIMENT_ALPHA,
-    NOT_SHOWN,
-    REFUTED,
-    SHOWN,
-    SMALL_SIZE_NOTE,
-    ExperimentResult,
-    Size,
-    check_size,
-    table,
-)
+from theory.experiments import common, net, tasks
 
 #: "shown" needs every k's interval for the relative error (observed − predicted)/predicted inside ±this.
 EQUIVALENCE_RELATIVE = 0.20
@@ -89,14 +78,15 @@ def _jackknife_se(errors: np.ndarray, k: int) -> float:
     return float(math.sqrt((n - 1) / n * np.sum((estimates - estimates.mean()) ** 2)))
 
 
-def experiment_ensemble(*, seeds: int | None = None, device: str = "cpu", size: Size = "small", first_seed: int = 0) -> ExperimentResult:
+def experiment_ensemble(*, seeds: int | None = None, device: str = "cpu", size: common.Size = "small",
+                        first_seed: int = 0) -> common.ExperimentResult:
     """Check V/k + (k-1)C/k against the measured MSE of averaged, independently seeded networks.
 
     `seeds` overrides the size of pool B (pool A keeps its size); the networks' seeds are
     first_seed + 0, 1, ..., all trained on one data set.
     """
     started = time.perf_counter()
-    check_size(size)
+    common.check_size(size)
     cfg = dict(ENSEMBLE[size])
     if seeds is not None:
         if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2 * max(cfg["ks"]):
@@ -119,7 +109,7 @@ def experiment_ensemble(*, seeds: int | None = None, device: str = "cpu", size: 
     errors = pred - tasks.sine_function(x_test)[:, 0][None, :]
     pool_a, pool_b = errors[: cfg["pool_a"]], errors[cfg["pool_a"]:]
     v, c = second_moments(pool_a)
-    alpha_k = EXPERIMENT_ALPHA / len(cfg["ks"])
+    alpha_k = common.EXPERIMENT_ALPHA / len(cfg["ks"])
     points: list[EnsemblePoint] = []
     identity_rows = []
     for k in cfg["ks"]:
@@ -144,9 +134,10 @@ def experiment_ensemble(*, seeds: int | None = None, device: str = "cpu", size: 
         f"(C/V = {c / v:.3f}: members share the data, so errors are strongly correlated and the ensemble MSE "
         f"levels off at C). Pool B ({cfg['pool_b']} nets) gives the observed MSE of disjoint k-groups; intervals at "
         f"1 - α/{len(cfg['ks'])} (normal approximation over groups + jackknife over pool A).\n\n"
-        + table(["k", "predicted V/k+(k-1)C/k", "observed MSE", "observed - predicted", "interval", "groups"], rows)
+        + common.table(["k", "predicted V/k+(k-1)C/k", "observed MSE", "observed - predicted", "interval", "groups"],
+                       rows)
         + "\n\nPlug-in identity on the first k nets of pool B (float64):\n\n"
-        + table(["k", "|lhs - rhs|", "rounding bound", "within"], identity_rows)
+        + common.table(["k", "|lhs - rhs|", "rounding bound", "within"], identity_rows)
     )
     # Three-way decision with an equivalence margin: "no interval rejected" alone is not evidence (a wide
     # interval rejects nothing). Shown: every k's interval for (observed − predicted)/predicted lies inside
@@ -159,17 +150,13 @@ def experiment_ensemble(*, seeds: int | None = None, device: str = "cpu", size: 
     details += (f"\n\nEvery interval contains 0: {formula_ok}. Shown needs every relative interval inside "
                 f"±{EQUIVALENCE_RELATIVE}: {inside}; refuted if one lies outside it: {outside}.")
     if size == "small":
-        details += "\n\n" + SMALL_SIZE_NOTE
-    if not identity_ok or outside:
-        decision = REFUTED
-    elif inside:
-        decision = SHOWN
-    else:
-        decision = NOT_SHOWN
+        details += "\n\n" + common.SMALL_SIZE_NOTE
+    decision = common.equivalence_decision(refuted=not identity_ok or outside, equivalent=inside)
     relative = (worst.observed - worst.predicted) / worst.predicted
     ci = (worst.low / worst.predicted, worst.high / worst.predicted)
-    result = ExperimentResult("Ensemble of k: MSE = V/k + (k-1)C/k on trained networks", decision, relative, ci,
-                              EXPERIMENT_ALPHA, n_nets, details, [], "ensemble", size, time.perf_counter() - started)
+    result = common.ExperimentResult("Ensemble of k: MSE = V/k + (k-1)C/k on trained networks", decision, relative,
+                                     ci, common.EXPERIMENT_ALPHA, n_nets, details, [], "ensemble", size,
+                                     time.perf_counter() - started)
     result.plots["ensemble"] = dict(
         ks=[p.k for p in points], observed=[p.observed for p in points],
         low=[p.observed - (p.high - p.low) / 2 for p in points], high=[p.observed + (p.high - p.low) / 2 for p in points],

@@ -1,4 +1,8 @@
-"""One early-stopping rule, parametrised by the two conventions, for the example targets beside it."""
+"""One early-stopping rule, parametrised by the two conventions, for the example targets beside it.
+
+Each example declares its conventions (EARLYSTOPPING_CONVENTIONS) and gets its class from that declaration with
+`stopper_for`, so what a file says it follows and what it does cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -26,3 +30,17 @@ class Stopper:
             self.counter += 1
         self._epoch += 1
         return not self.never and self.counter >= max(self.patience, 1)
+
+
+def stopper_for(declared: dict[str, tuple[str, ...]]) -> type[Stopper]:
+    """An EarlyStopping class that follows the declared patience_zero and min_delta conventions (defaults:
+    patience = 0 rejected, an improvement must exceed min_delta)."""
+    patience_zero = declared.get("patience_zero", ("rejected",))[0]
+    inclusive = declared.get("min_delta", ("exceeds",))[0] == "at_least"
+
+    class EarlyStopping(Stopper):
+        def __init__(self, patience, *, min_delta=0.0, mode="min", restore_best=True):
+            super().__init__(patience, min_delta=min_delta, mode=mode, restore_best=restore_best,
+                             patience_zero=patience_zero, inclusive=inclusive)
+
+    return EarlyStopping

@@ -88,9 +88,9 @@ def layernorm_forward(x, gamma, beta, ln_param):
 
 def layernorm_backward(dout, cache):
     x_hat, inv_std, gamma = cache
-    d = dout.shape[1]
-    dbeta = dout.sum(axis=0)
     dgamma = (dout * x_hat).sum(axis=0)
-    g = dout * gamma
-    dx = inv_std / d * (d * g - g.sum(axis=1, keepdims=True) - x_hat * (g * x_hat).sum(axis=1, keepdims=True))
-    return dx, dgamma, dbeta
+    dbeta = dout.sum(axis=0)
+    # Each sample's layer norm is batch norm of the transposed (D, N) activations: reuse that gradient, with gamma
+    # already applied to the upstream gradient (it scales features, which are the rows after transposing).
+    dx_t, _, _ = batchnorm_backward((dout * gamma).T, (x_hat.T, inv_std.T, 1.0))
+    return dx_t.T, dgamma, dbeta

@@ -5,20 +5,19 @@ from cs231n_correct import *  # noqa: F403 - every other layer is the correct on
 
 
 def dropout_forward(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    if "seed" in dropout_param:
-        np.random.seed(dropout_param["seed"])
-    mask = None
+    mode = dropout_param["mode"]
+    seed = dropout_param.get("seed", None)
+    if seed is not None:
+        np.random.seed(seed)
     if mode == "train":
-        mask = np.random.rand(*x.shape) < p
-        out = x * mask / p
-    else:
-        out = x
-    return out, (dropout_param, mask)
+        keep = dropout_param["p"]
+        mask = np.random.uniform(0.0, 1.0, size=x.shape) < keep
+        return x * mask / keep, (dropout_param, mask)
+    return x, (dropout_param, None)
 
 
 def dropout_backward(dout, cache):
-    dropout_param, mask = cache
-    if dropout_param["mode"] == "train":
-        return dout * mask  # the mistake: the forward divided by p, so must the backward
-    return dout
+    _, mask = cache
+    if mask is None:  # test mode: the forward was the identity
+        return dout
+    return dout * mask  # the mistake: the forward divided by p, so must the backward

@@ -5,11 +5,9 @@ from cs231n_correct import *  # noqa: F403 - every other layer is the correct on
 
 
 def dropout_forward(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    mask = None  # the mistake: no np.random.seed(dropout_param['seed'])
-    if mode == "train":
-        mask = (np.random.rand(*x.shape) < p) / p
+    out, mask = x, None  # test mode: the identity
+    if dropout_param["mode"] == "train":
+        p = dropout_param["p"]
+        mask = (np.random.rand(*x.shape) < p) / p  # the mistake: no np.random.seed(dropout_param["seed"]) first
         out = x * mask
-    else:
-        out = x
     return out, (dropout_param, mask)

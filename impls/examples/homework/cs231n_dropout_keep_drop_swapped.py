@@ -5,13 +5,14 @@ from cs231n_correct import *  # noqa: F403 - every other layer is the correct on
 
 
 def dropout_forward(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    if "seed" in dropout_param:
+    keep_prob, mode = dropout_param["p"], dropout_param["mode"]
+    if dropout_param.get("seed") is not None:
         np.random.seed(dropout_param["seed"])
     mask = None
     if mode == "train":
-        mask = (np.random.rand(*x.shape) >= p) / p  # the mistake: drops with probability p, scales by 1/p
+        # the mistake: binomial(1, 1 - p) keeps with probability 1 - p, yet the survivors are scaled by 1/p
+        mask = np.random.binomial(1, 1 - keep_prob, size=x.shape) / keep_prob
         out = x * mask
-    else:
+    elif mode == "test":
         out = x
     return out, (dropout_param, mask)

@@ -5,13 +5,10 @@ from cs231n_correct import *  # noqa: F403 - every other layer is the correct on
 
 
 def dropout_forward(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    if "seed" in dropout_param:
-        np.random.seed(dropout_param["seed"])
-    mask = None
-    if mode == "train":
-        mask = np.random.rand(*x.shape) < p  # the mistake: no division by p
-        out = x * mask
-    else:
-        out = x
-    return out, (dropout_param, mask)
+    seed = dropout_param.get("seed")
+    if seed is not None:
+        np.random.seed(seed)
+    if dropout_param["mode"] == "test":
+        return x, (dropout_param, None)
+    keep = np.random.rand(*x.shape) < dropout_param["p"]
+    return x * keep, (dropout_param, keep)  # the mistake: no division by p

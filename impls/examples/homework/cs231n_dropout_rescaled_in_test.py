@@ -5,20 +5,16 @@ from cs231n_correct import *  # noqa: F403 - every other layer is the correct on
 
 
 def dropout_forward(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
+    p = dropout_param["p"]
     if "seed" in dropout_param:
         np.random.seed(dropout_param["seed"])
-    mask = None
-    if mode == "train":
-        mask = (np.random.rand(*x.shape) < p) / p
-        out = x * mask
-    else:
-        out = x * p  # the mistake: the training-time 1/p already makes test time the identity
-    return out, (dropout_param, mask)
+    if dropout_param["mode"] != "train":
+        return x * p, (dropout_param, None)  # the mistake: the training-time /p already makes test time the identity
+    u = np.random.random_sample(x.shape)
+    mask = (u < p) / p  # inverted dropout: notice the /p
+    return x * mask, (dropout_param, mask)
 
 
 def dropout_backward(dout, cache):
     dropout_param, mask = cache
-    if dropout_param["mode"] == "train":
-        return dout * mask
-    return dout * dropout_param["p"]
+    return dout * dropout_param["p"] if mask is None else dout * mask

@@ -9,13 +9,11 @@ import numpy as np
 
 class Dropout:
     def __init__(self, p=0.5):
-        self.p = p
-        self.training = True
-        self.mask = None
+        self.p, self.training, self.mask = p, True, None
 
     def forward(self, x):
+        self.mask = None  # stays None in eval mode, where dropout is the identity
         if not self.training:
-            self.mask = None
             return x
         keep = 1.0 - self.p
         survivors = np.random.rand(*x.shape) >= self.p
@@ -30,25 +28,21 @@ class Dropout:
 
 class BatchNorm:
     def __init__(self, num_features, momentum=0.1, eps=1e-5):
-        self.gamma = np.ones(num_features)
-        self.beta = np.zeros(num_features)
-        self.running_mean = np.zeros(num_features)
-        self.running_var = np.ones(num_features)
-        self.momentum = momentum
-        self.eps = eps
-        self.training = True
+        self.momentum, self.eps, self.training = momentum, eps, True
+        self.gamma, self.beta = np.ones(num_features), np.zeros(num_features)
+        self.running_mean, self.running_var = np.zeros(num_features), np.ones(num_features)
 
     def forward(self, x):
-        if self.training:
-            mean = x.mean(axis=0)
-            var = x.var(axis=0)
-            self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mean
-            self.running_var = (1 - self.momentum) * self.running_var + self.momentum * var
-        else:
+        self.used_batch_statistics = self.training
+        if not self.training:
             mean, var = self.running_mean, self.running_var
+        else:
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            # PyTorch's momentum is the weight of the new batch (new arrays: the old ones may be someone else's)
+            self.running_mean = self.momentum * mean + (1 - self.momentum) * self.running_mean
+            self.running_var = self.momentum * var + (1 - self.momentum) * self.running_var
         self.inv_std = 1.0 / np.sqrt(var + self.eps)
         self.x_norm = (x - mean) * self.inv_std
-        self.used_batch_statistics = self.training
         return self.gamma * self.x_norm + self.beta
 
     def backward(self, grad_output):
@@ -63,22 +57,19 @@ class BatchNorm:
 
 class LayerNorm:
     def __init__(self, num_features, eps=1e-5):
-        self.gamma = np.ones(num_features)
-        self.beta = np.zeros(num_features)
-        self.eps = eps
-        self.training = True
+        self.gamma, self.beta = np.ones(num_features), np.zeros(num_features)
+        self.eps, self.training = eps, True
 
     def forward(self, x):
-        mean = x.mean(axis=1, keepdims=True)
-        var = x.var(axis=1, keepdims=True)
-        self.inv_std = 1.0 / np.sqrt(var + self.eps)
-        self.x_norm = (x - mean) * self.inv_std
-        return self.gamma * self.x_norm + self.beta
+        # Each sample's statistics over its own features (axis 1), the same in training and eval.
+        centred = x - x.mean(axis=1, keepdims=True)
+        self.inv_std = 1.0 / np.sqrt((centred ** 2).mean(axis=1, keepdims=True) + self.eps)
+        self.x_norm = centred * self.inv_std
+        return self.x_norm * self.gamma + self.beta
 
     def backward(self, grad_output):
-        self.dbeta = grad_output.sum(axis=0)
-        self.dgamma = (grad_output * self.x_norm).sum(axis=0)
         g = grad_output * self.gamma
-        d = grad_output.shape[1]
-        return self.inv_std / d * (d * g - g.sum(axis=1, keepdims=True)
-                                   - self.x_norm * (g * self.x_norm).sum(axis=1, keepdims=True))
+        self.dgamma, self.dbeta = (grad_output * self.x_norm).sum(axis=0), grad_output.sum(axis=0)
+        # Per sample: dx = (g - mean(g) - x_norm·mean(g·x_norm)) / std, the means over that sample's features.
+        centred = g - g.mean(axis=1, keepdims=True)
+        return (centred - self.x_norm * (g * self.x_norm).mean(axis=1, keepdims=True)) * self.inv_std

@@ -1,24 +1,19 @@
 """Defect: the training forward normalizes with the unbiased batch variance (÷(m-1)) instead of the biased one (÷m)."""
 
-from __future__ import annotations
-
 import torch
 
-from impls.torch_ref import batch_norm as reference
+from regverify.conformance.defects.parts.batch_norm import BatchNormCall, torch_batch_norm_with_output
 
 BACKEND = "torch"
 
 
-def batch_norm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, running_mean: torch.Tensor,
-               running_var: torch.Tensor, *, training: bool = True, momentum: float = 0.1, eps: float = 1e-5,
-               momentum_convention: str = "pytorch", var_estimator: str = "unbiased"):
-    out, running = reference(x, gamma, beta, running_mean, running_var, training=training, momentum=momentum,
-                             eps=eps, momentum_convention=momentum_convention, var_estimator=var_estimator)
-    if training:
-        axes = [0] + list(range(2, x.dim()))
-        per_channel = (1, x.shape[1]) + (1,) * (x.dim() - 2)
-        mean = x.mean(dim=axes, keepdim=True)
-        var = x.var(dim=axes, correction=1)  # the mistake: correction=0 (the biased variance)
-        x_hat = (x - mean) / torch.sqrt(var.reshape(per_channel) + eps)
-        out = gamma.reshape(per_channel) * x_hat + beta.reshape(per_channel)
-    return out, running
+def normalized_by_the_unbiased_variance(call: BatchNormCall):
+    if not call.options["training"]:
+        return None
+    x, axes = call.x, [0, *range(2, call.x.dim())]
+    var = x.var(dim=axes, correction=1)  # the mistake: correction=0 (the biased variance)
+    x_hat = (x - x.mean(dim=axes, keepdim=True)) / torch.sqrt(call.per_channel(var, 1.0) + call.options["eps"])
+    return call.per_channel(call.gamma, 1.0) * x_hat + call.per_channel(call.beta, 0.0)
+
+
+batch_norm = torch_batch_norm_with_output(normalized_by_the_unbiased_variance)

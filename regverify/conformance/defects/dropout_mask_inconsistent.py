@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from impls.torch_ref import dropout as reference
-from regverify.conformance.defects import own_keep_mask
+from regverify.conformance.defects.parts.dropout import own_keep_mask
 
 BACKEND = "torch"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from impls.numpy_ref.dropout import _masked, dropout_standard_backward
+from impls.numpy_ref.dropout import dropout_standard_backward
 from impls.numpy_ref.dropout import dropout_standard_forward as reference_forward
 
 BACKEND = "numpy"
@@ -16,5 +16,6 @@ def dropout_standard_forward(x: np.ndarray, p: float = 0.5, *, training: bool = 
     out, cache = reference_forward(x, p, training=training, generator=generator)
     if training and p < 1.0:
         scale = 1.0 / (1.0 - p)  # the mistake: standard dropout keeps survivors unscaled
-        out, cache = _masked(x, cache["mask"], scale), {**cache, "scale": scale}
+        out = np.where(cache["mask"], x * x.dtype.type(scale), x.dtype.type(0))
+        cache = {**cache, "scale": scale}
     return out, cache

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from impls.torch_ref import dropout as reference
-from impls.torch_ref.dropout import _masked
 from impls.validation import check_probability
+from regverify.conformance.defects.parts.dropout import rescale_survivors
 
 BACKEND = "torch"
 
@@ -15,5 +15,5 @@ def dropout(x: torch.Tensor, p: float = 0.5, *, training: bool = True, generator
     out, mask = reference(x, p, training=training, generator=generator)
     p = check_probability("dropout", "p", p)
     if not training and p < 1.0:
-        out = _masked(x, mask, 1.0 / (1.0 - p))  # the mistake: eval must be the identity
+        out = rescale_survivors(x, mask, 1.0 - p)  # the mistake: eval must be the identity
     return out, mask

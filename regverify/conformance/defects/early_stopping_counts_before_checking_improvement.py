@@ -1,29 +1,18 @@
 """Defect: the patience counter is incremented and checked before the improvement test, so with patience = 1 the
 run stops on an epoch that improved (the check "counter >= patience" comes first, the reset too late)."""
 
-from __future__ import annotations
-
-import copy
 from typing import Any
 
-from impls.numpy_ref.augmentation import EarlyStopping as Reference
-from impls.validation import check_real
+from regverify.conformance.defects.parts.early_stopping import StagedEarlyStopping
 
 BACKEND = "numpy"
 __all__ = ["EarlyStopping"]
 
 
-class EarlyStopping(Reference):
-    def step(self, metric: float, state: Any = None) -> bool:
-        metric = check_real("EarlyStopping.step", "metric", metric)
-        self.epoch += 1
+class EarlyStopping(StagedEarlyStopping):
+    def judge(self, metric: float, state: Any) -> bool:
         self.counter += 1
-        if self.counter >= self.patience:  # the mistake: judged before this epoch's improvement resets it
-            self.stopped = True
-            return True
-        if self.improvement(metric) > self.min_delta:
-            self.best_metric, self.best_epoch = metric, self.epoch
-            self.best_state = copy.deepcopy(state) if self.restore_best else None
-            self.counter = 0
-        self.stopped = False
-        return False
+        self.stopped = self.out_of_patience()  # the mistake: judged before this epoch's improvement resets it
+        if not self.stopped and self.is_improvement(metric):
+            self.remember_best(metric, state)
+        return self.stopped

@@ -1,17 +1,11 @@
 """Defect: training stops when the patience counter exceeds patience (counter > patience), one epoch late."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from impls.numpy_ref.augmentation import EarlyStopping as Reference
+from regverify.conformance.defects.parts.early_stopping import StagedEarlyStopping
 
 BACKEND = "numpy"
 __all__ = ["EarlyStopping"]
 
 
-class EarlyStopping(Reference):
-    def step(self, metric: float, state: Any = None) -> bool:
-        super().step(metric, state)
-        self.stopped = self.counter > self.patience  # the mistake: counter >= patience
-        return self.stopped
+class EarlyStopping(StagedEarlyStopping):
+    def out_of_patience(self) -> bool:
+        return self.counter > self.patience  # the mistake: counter >= patience
