@@ -10,11 +10,14 @@ from __future__ import annotations
 from regstats import RANDOM_CHECK_ALLOCATION, SUITE_FALSE_FAILURE_BUDGET, Design, alpha_per_check
 
 SUITE_BUDGET = SUITE_FALSE_FAILURE_BUDGET
-_state: dict = {"multiplier": 1.0, "checks": 0, "designs": []}
+_state: dict = {"multiplier": 1.0, "runs": 1, "checks": 0, "designs": []}
 
 
-def reset(multiplier: float = 1.0) -> None:
+def reset(multiplier: float = 1.0, runs: int = 1) -> None:
+    """Start a session of `runs` runs of the suite (a flake audit's seeds): each run keeps the per-check α of one
+    run, and the allocation the session may spend is `runs` runs' worth."""
     _state["multiplier"] = multiplier
+    _state["runs"] = runs
     _state["checks"] = 0
     _state["designs"] = []
 
@@ -25,7 +28,7 @@ def alpha() -> float:
 
 
 def allocation() -> int:
-    return int(RANDOM_CHECK_ALLOCATION * _state["multiplier"])
+    return int(RANDOM_CHECK_ALLOCATION * _state["multiplier"]) * _state["runs"]
 
 
 def spend(checks: int = 1) -> None:

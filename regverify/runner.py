@@ -318,18 +318,12 @@ def suite_arguments(
 def run_suite(
     log_path: Path,
     *,
-    impls: Iterable[str] = (),
-    devices: str | None = None,
-    profile: str | None = None,
-    conformance_only: bool = False,
-    workers: str | None = None,
-    extra: Iterable[str] = (),
-    families: Iterable[Path] = (),
     case_timeout: float | None = None,
     on_total=lambda total: None,
     on_done=lambda nodeid, outcome: None,
+    **selection,
 ) -> SuiteRun:
-    """Run the suite in-process; return its results.
+    """Run the suite in-process on `selection` (the keywords of :func:`suite_arguments`); return its results.
 
     Raises KeyboardInterrupt (or regverify.atomic.Terminated) when the run was stopped by a signal,
     SuiteNotFound when the suite is not installed, SuiteError when pytest could not run it (exit 2-4).
@@ -344,8 +338,7 @@ def run_suite(
             f"the conformance suite is not next to the installed package (looked in {SUITE_DIR}); "
             "reinstall regverify: pip install regverify"
         )
-    args = suite_arguments(log_path, impls=impls, devices=devices, profile=profile, conformance_only=conformance_only,
-                           workers=workers, extra=extra, families=families)
+    args = suite_arguments(log_path, **selection)
     import tempfile
 
     descriptor, cells_name = tempfile.mkstemp(prefix="regverify-cells-", suffix=".json")

@@ -254,6 +254,23 @@ def test_the_default_subject_is_what_evaluate_judges():
         assert claim.check(claim.subject).verdict is claim.evaluate().verdict
 
 
+def test_spectral_norm_evidence_neither_reads_nor_moves_the_global_rng():
+    # torch's spectral_norm starts its power iteration from the global RNG: the evidence runs it on a forked,
+    # fixed-seeded global RNG, so its numbers are the same whatever the global seed and the global state is
+    # left as it was. (The test seeds the global RNG only inside its own fork_rng.)
+    import torch
+
+    claim = get_claim("SPECTRAL_NORM.UNIT_SIGMA")
+    numbers = []
+    with torch.random.fork_rng(devices=[]):
+        for seed in (1, 2):
+            torch.default_generator.manual_seed(seed)
+            before = torch.get_rng_state()
+            numbers.append(claim.check(claim.subject).numbers)
+            assert torch.equal(torch.get_rng_state(), before), "the evidence moved the global RNG"
+    assert numbers[0] == numbers[1]
+
+
 # ---------------------------------------------------------------- exact sources
 
 

@@ -81,3 +81,26 @@ def test_every_operation_family_names_its_suite_module_and_its_defects_agree():
     disagree = sorted(f"{d.module}: {d.family} vs {OPERATIONS[d.operation].family}" for d in CATALOGUE
                       if d.operation in OPERATIONS and d.family != OPERATIONS[d.operation].family)
     assert not disagree, f"defects whose family differs from their operation's: {disagree}"
+
+
+@pytest.mark.parametrize("name", ["numpy", "torch", "torch-native"])
+def test_references_and_adapter_take_their_signatures_and_checks_from_the_specs(name):
+    # One signature and one validation per operation (impls/protocol/parameters.py): none written again.
+    from impls.protocol.parameters import outside_the_specs
+
+    assert not outside_the_specs(load_target(name)), f"{name}: functions with their own signature and checks"
+
+
+def test_an_implementation_that_drifts_from_its_spec_fails_when_it_is_declared():
+    from impls.protocol.parameters import implements
+
+    def lacks_generator(x, p, *, training):
+        return x
+
+    def own_default(x, p=0.3, *, training, generator):
+        return x
+
+    with pytest.raises(TypeError, match="lacks its parameters"):
+        implements("dropout")(lacks_generator)
+    with pytest.raises(TypeError, match="belongs to the dropout spec"):
+        implements("dropout")(own_default)

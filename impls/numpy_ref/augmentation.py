@@ -5,8 +5,7 @@ np.random.Generator) and returns the random parameters it drew beside its output
 rebuild the output exactly from them. These are not layers with a backward pass: they act on the
 data (or on the training loop), so each is a plain function, the protocol's ``op(...)`` form.
 
-Over 400 lines: sixteen operations of impls/protocol/augmentation.py, several with their own resampling
-geometry written out in NumPy. Signatures, defaults and parameter checks are the specs', applied by
+Signatures, defaults and parameter checks are the specs' (impls/protocol/augmentation.py), applied by
 ``@reference``: a body receives checked values and checks only what depends on shapes.
 """
 
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from impls.protocol.augmentation import check_labels_shape
+from impls.protocol.augmentation import check_labels_shape, cutmix_box, cutmix_weights, gray
 from impls.protocol.parameters import exported, implements, numpy_array
 from impls.validation import check_bool, check_in_range, check_real
 from impls.validation import check_int as _check_int
@@ -59,25 +58,6 @@ def mixup(x: np.ndarray, y_onehot: np.ndarray, alpha: float, *,
     permutation = rng.permutation(x.shape[0])
     rest = 1.0 - lam
     return _mix(x, lam, rest, permutation), _mix(y_onehot, lam, rest, permutation), (lam, permutation)
-
-
-def cutmix_box(height: int, width: int, lam: float, center_y: int, center_x: int) -> tuple[int, int, int, int]:
-    """The CutMix box (Yun et al. 2019, reference code): side ⌊H·√(1-λ)⌋ × ⌊W·√(1-λ)⌋ centred on the
-    drawn pixel, half-extent side//2 each way, clipped at the borders. Returns (y1, y2, x1, x2), end-exclusive."""
-    ratio = math.sqrt(1.0 - lam)
-    half_h, half_w = int(height * ratio) // 2, int(width * ratio) // 2
-    y1, y2 = min(max(center_y - half_h, 0), height), min(max(center_y + half_h, 0), height)
-    x1, x2 = min(max(center_x - half_w, 0), width), min(max(center_x + half_w, 0), width)
-    return y1, y2, x1, x2
-
-
-def cutmix_weights(height: int, width: int, box: tuple[int, int, int, int]) -> tuple[float, float]:
-    """(own, partner) label weights: the areas kept and pasted over H·W, each one correctly rounded division
-    of exact integers, so own + partner = 1 in exact arithmetic and each is the float nearest its fraction."""
-    y1, y2, x1, x2 = box
-    pasted = (y2 - y1) * (x2 - x1)
-    total = height * width
-    return (total - pasted) / total, pasted / total
 
 
 @reference("cutmix")
@@ -278,13 +258,6 @@ def random_crop(x: np.ndarray, size: int | tuple[int, int], padding: int, *,
     return np.ascontiguousarray(out), offsets
 
 
-def _gray(x: np.ndarray) -> np.ndarray:
-    """Luma (ITU-R 601: 0.299 R + 0.587 G + 0.114 B) of 3-channel images; 1-channel images are their own gray."""
-    if x.shape[1] == 1:
-        return x
-    return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
-
-
 @reference("color_jitter")
 def color_jitter(x: np.ndarray, brightness: float, contrast: float, saturation: float, *,
                  generator: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
@@ -301,8 +274,8 @@ def color_jitter(x: np.ndarray, brightness: float, contrast: float, saturation: 
     factors = np.stack([rng.uniform(max(0.0, 1.0 - s), 1.0 + s, x.shape[0]) for s in strengths], axis=1)
     b, c, s = (factors[:, i, None, None, None] for i in range(3))
     out = np.clip(b * x.astype(np.float64), 0.0, 1.0)
-    out = np.clip(c * out + (1 - c) * _gray(out).mean(axis=(1, 2, 3), keepdims=True), 0.0, 1.0)
-    out = np.clip(s * out + (1 - s) * _gray(out), 0.0, 1.0)
+    out = np.clip(c * out + (1 - c) * gray(out).mean(axis=(1, 2, 3), keepdims=True), 0.0, 1.0)
+    out = np.clip(s * out + (1 - s) * gray(out), 0.0, 1.0)
     return out.astype(x.dtype), factors
 
 

@@ -17,13 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from impls.protocol.noise import LABEL_SMOOTHING_CONVENTIONS, smoothing_values
+from impls.protocol.noise import LABEL_SMOOTHING_CONVENTIONS, SELU_ALPHA_PRIME, smoothing_values
 from impls.protocol.parameters import exported, implements, numpy_array
 
 CONVENTIONS = LABEL_SMOOTHING_CONVENTIONS
 reference = partial(implements, array=numpy_array)
-#: SELU's saturation value -λα (Klambauer et al. 2017): where alpha dropout sends dropped units.
-SELU_ALPHA_PRIME = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
 
 
 def _rng(op: str, generator: Any) -> np.random.Generator:

@@ -11,9 +11,6 @@ Conventions, chosen once and documented here:
 - Optimizer steps follow torch.optim's exact update order (see each docstring).
 - Signatures, defaults and parameter checks are the specs' (impls/protocol/penalties.py), applied by
   ``@reference``: a body receives checked values.
-
-Over 400 lines: one module per family, mirroring impls/protocol/<family>.py; each operation is a
-forward/backward pair with its own validation.
 """
 
 from __future__ import annotations

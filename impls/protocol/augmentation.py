@@ -7,6 +7,7 @@ their output, so a test rebuilds the output exactly from them.
 """
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -213,6 +214,41 @@ def check_positive_range(op: str, name: str, value: object) -> tuple[float, floa
     first = check_in_range(op, f"{name}[0]", value[0], 0.0, math.inf, closed="neither")
     second = check_in_range(op, f"{name}[1]", value[1], first, math.inf, closed="low")
     return first, second
+
+
+#: ITU-R BT.601 luma weights of R, G, B: what color_jitter's "gray" means (torchvision's rgb_to_grayscale too).
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+
+
+def gray(x: Any) -> Any:
+    """The luma of (N, 3, H, W) images as (N, 1, H, W); 1-channel images are their own gray. Written once over
+    the array operations numpy and torch share (slicing, scalar products, sums): a definition, not a rule under test."""
+    if x.shape[1] == 1:
+        return x
+    red, green, blue = LUMA_WEIGHTS
+    return red * x[:, 0:1] + green * x[:, 1:2] + blue * x[:, 2:3]
+
+
+# CutMix's box and label weights: integer bookkeeping (which pixels are pasted), the same for every backend.
+
+
+def cutmix_box(height: int, width: int, lam: float, center_y: int, center_x: int) -> tuple[int, int, int, int]:
+    """The CutMix box (Yun et al. 2019, reference code): side ⌊H·√(1-λ)⌋ × ⌊W·√(1-λ)⌋ centred on the
+    drawn pixel, half-extent side//2 each way, clipped at the borders. Returns (y1, y2, x1, x2), end-exclusive."""
+    ratio = math.sqrt(1.0 - lam)
+    half_h, half_w = int(height * ratio) // 2, int(width * ratio) // 2
+    y1, y2 = min(max(center_y - half_h, 0), height), min(max(center_y + half_h, 0), height)
+    x1, x2 = min(max(center_x - half_w, 0), width), min(max(center_x + half_w, 0), width)
+    return y1, y2, x1, x2
+
+
+def cutmix_weights(height: int, width: int, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """(own, partner) label weights: the areas kept and pasted over H·W, each one correctly rounded division
+    of exact integers, so own + partner = 1 in exact arithmetic and each is the float nearest its fraction."""
+    y1, y2, x1, x2 = box
+    pasted = (y2 - y1) * (x2 - x1)
+    total = height * width
+    return (total - pasted) / total, pasted / total
 
 
 def _any_integer(op: str, name: str, value: object) -> int:

@@ -15,6 +15,10 @@ import numpy as np
 from impls.protocol import Invalid, Operation, register
 from impls.protocol.calls import BAD, Array, extend, invalid_values, template_call
 
+#: SELU's saturation value -λα (Klambauer et al. 2017): where alpha dropout sends dropped units. A constant of
+#: the operation's definition, read by every reference (each computes its own affine correction from it).
+SELU_ALPHA_PRIME = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
+
 register(
     Operation(
         name="smooth_labels",

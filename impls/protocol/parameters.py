@@ -234,15 +234,28 @@ def implements(operation: str, *, array: ArrayCheck | None = None, check: bool =
         if not check:
             return function
         checked = [p for p in OPERATIONS[operation].parameters if p.kind != "free"]
+        kinds = {p.kind for p in signature.parameters.values()}
+        if kinds - {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY}:
+            raise TypeError(f"{function.__qualname__}: @implements takes plain and keyword-only parameters only")
+        positional = [name for name, p in signature.parameters.items()
+                      if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
 
         @functools.wraps(function)
         def checked_call(*args: Any, **kwargs: Any) -> Any:
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            arguments = bound.arguments
+            # Binding by hand (inspect.Signature.bind costs ~10 µs a call, and the suite makes many): the
+            # function itself raises TypeError for a missing, repeated or unknown argument. Defaults are the
+            # spec's own values, valid by construction, so only the arguments passed are checked.
+            if len(args) > len(positional):
+                raise TypeError(f"{label}: takes {len(positional)} positional arguments, got {len(args)}")
+            arguments = dict(zip(positional, args, strict=False))  # fewer args than names: the rest by keyword
+            for name in kwargs:
+                if name in arguments:
+                    raise TypeError(f"{label}: got multiple values for argument {name!r}")
+            arguments.update(kwargs)
             for parameter in checked:
-                arguments[parameter.name] = parameter.check(label, arguments[parameter.name], array)
-            return function(*bound.args, **bound.kwargs)
+                if parameter.name in arguments:
+                    arguments[parameter.name] = parameter.check(label, arguments[parameter.name], array)
+            return function(**arguments)
 
         return checked_call  # type: ignore[return-value]
 
@@ -261,3 +274,22 @@ def exported(namespace: dict[str, Any], *extra: str) -> list[str]:
         if name.endswith("_forward") and backward in namespace:
             names.add(backward)
     return sorted(names)
+
+
+#: Operations implemented as a class, whose constructor checks its own arguments (not a call to bind).
+CLASS_OPERATIONS = ("EarlyStopping",)
+
+
+def outside_the_specs(target: Any) -> list[str]:
+    """The functions of `target` (a loaded Target) that implement an operation without ``@implements``: each
+    would carry its own signature and checks again. Empty for the references and the torch-native adapter."""
+    found = []
+    for operation in OPERATIONS:
+        if operation in CLASS_OPERATIONS or not target.implements(operation):
+            continue
+        names = (f"{operation}_forward",) if target.backend == "numpy" else (operation,)
+        for name in names:
+            function = getattr(target.module, name, None)
+            if callable(function) and getattr(function, "__operation__", None) != operation:
+                found.append(name)
+    return found

@@ -16,9 +16,9 @@ from typing import Any
 import torch
 
 # Early stopping is pure Python over metrics; states are deep-copied (tensors and state_dicts alike).
-from impls.numpy_ref.augmentation import EarlyStopping, cutmix_box, cutmix_weights  # noqa: F401 - EarlyStopping is re-exported
+from impls.numpy_ref.augmentation import EarlyStopping  # noqa: F401 - re-exported
 from impls.protocol import parameters as _p
-from impls.protocol.augmentation import check_labels_shape
+from impls.protocol.augmentation import check_labels_shape, cutmix_box, cutmix_weights, gray
 from impls.protocol.parameters import exported, implements, torch_tensor
 
 reference = partial(implements, array=torch_tensor)
@@ -228,12 +228,6 @@ def random_crop(x: torch.Tensor, size: int | tuple[int, int], padding: int, *,
     return out.contiguous(), torch.stack([top, left], dim=1)
 
 
-def _gray(x: torch.Tensor) -> torch.Tensor:
-    if x.shape[1] == 1:
-        return x
-    return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
-
-
 @reference("color_jitter")
 def color_jitter(x: torch.Tensor, brightness: float, contrast: float, saturation: float, *,
                  generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -247,8 +241,8 @@ def color_jitter(x: torch.Tensor, brightness: float, contrast: float, saturation
     factors = torch.stack([_uniform(max(0.0, 1.0 - s), 1.0 + s, x.shape[0], generator, x.device) for s in strengths], 1)
     b, c, s = (factors[:, i, None, None, None] for i in range(3))
     out = (b * x.to(torch.float64)).clamp(0.0, 1.0)
-    out = (c * out + (1 - c) * _gray(out).mean(dim=(1, 2, 3), keepdim=True)).clamp(0.0, 1.0)
-    out = (s * out + (1 - s) * _gray(out)).clamp(0.0, 1.0)
+    out = (c * out + (1 - c) * gray(out).mean(dim=(1, 2, 3), keepdim=True)).clamp(0.0, 1.0)
+    out = (s * out + (1 - s) * gray(out)).clamp(0.0, 1.0)
     return out.to(x.dtype), factors
 
 

@@ -13,8 +13,7 @@ from typing import Any
 
 import torch
 
-from impls.numpy_ref.noise import SELU_ALPHA_PRIME, alpha_dropout_constants
-from impls.protocol.noise import smoothing_values
+from impls.protocol.noise import SELU_ALPHA_PRIME, smoothing_values
 from impls.protocol.parameters import exported, implements, torch_tensor
 
 reference = partial(implements, array=torch_tensor)
@@ -171,7 +170,9 @@ def _alpha_dropout(op: str, x: torch.Tensor, p: float, training: bool, generator
     if p == 1.0:
         return x * 0, torch.zeros(mask_shape, dtype=torch.bool, device=x.device)
     mask = _uniform(mask_shape, x, generator) >= p
-    a, b = alpha_dropout_constants(p)
+    # The affine map a·y + b that restores mean 0 and variance 1, in float64 (Python floats).
+    a = 1.0 / math.sqrt((1.0 - p) * (1.0 + p * SELU_ALPHA_PRIME**2))
+    b = -a * p * SELU_ALPHA_PRIME
     # Arithmetic in at least float32 (float64 for float64), rounded once to x's dtype.
     wide = x.to(torch.promote_types(x.dtype, torch.float32))
     y = torch.where(mask, wide, torch.tensor(SELU_ALPHA_PRIME, dtype=wide.dtype, device=x.device))

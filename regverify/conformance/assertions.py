@@ -54,25 +54,35 @@ def _shown(tolerance: Any) -> str:
     return f"{float(tolerance):.3g}" if np.ndim(tolerance) == 0 else f"max {float(np.max(tolerance)):.3g} (elementwise)"
 
 
-def assert_within(actual: Any, expected: Any, bound: Any, *, why: str, what: str, replay: str = "") -> None:
-    """|actual - expected| ≤ bound elementwise, after one transfer to the CPU; `bound` is a scalar or an array
-    (a rounding bound derived per element) broadcast to expected's shape, and `why` its derivation. A failure
-    names the first element off and the worst |error|/bound."""
-    __tracebackhide__ = True
-    a = as_numpy(actual).astype(np.float64, copy=False)
-    e = as_numpy(expected).astype(np.float64, copy=False)
+def _float64_pair(actual: Any, expected: Any, what: str, replay: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both arrays on the CPU in float64 (one transfer each), checked to have one shape."""
+    a = as_numpy(actual).astype(np.float64)
+    e = as_numpy(expected).astype(np.float64)
     if a.shape != e.shape:
         raise AssertionError(f"{what}: shape {a.shape}, but should be {e.shape}. {replay}")
+    return a, e
+
+
+def _elements_off(a: np.ndarray, e: np.ndarray, bound: Any, bad: np.ndarray, *, tolerance: str, what: str,
+                  replay: str) -> AssertionError:
+    """The failure of a bounded comparison: how many elements are off, the first one, the worst |error|/bound."""
     b = np.broadcast_to(np.asarray(bound, dtype=np.float64), e.shape)
-    error = np.abs(a - e)
-    bad = ~(error <= b)
+    i = _first_index(bad)
+    worst = np.max(np.abs(a - e) / np.maximum(b, 1e-300))
+    return AssertionError(
+        f"{what}: {int(bad.sum())} of {a.size} elements off ({_first_mismatch(bad)}: {a[i]!r}, but should be "
+        f"{e[i]!r} ± {b[i]:.3g}; worst |error|/bound = {worst:.3g}) [{tolerance}]. {replay}"
+    )
+
+
+def assert_within(actual: Any, expected: Any, bound: Any, *, why: str, what: str, replay: str = "") -> None:
+    """|actual - expected| ≤ bound elementwise, after one transfer to the CPU; `bound` is a scalar or an array
+    (a rounding bound derived per element) broadcastable to expected's shape, and `why` its derivation."""
+    __tracebackhide__ = True
+    a, e = _float64_pair(actual, expected, what, replay)
+    bad = ~(np.abs(a - e) <= bound)
     if bad.any():
-        i = _first_index(bad)
-        raise AssertionError(
-            f"{what}: {int(bad.sum())} of {a.size} elements off ({_first_mismatch(bad)}: {a[i]!r}, but should be "
-            f"{e[i]!r} ± {b[i]:.3g}; worst |error|/bound = {np.max(error / np.maximum(b, 1e-300)):.3g}) [{why}]. "
-            f"{replay}"
-        )
+        raise _elements_off(a, e, bound, bad, tolerance=why, what=what, replay=replay)
 
 
 def assert_close(
@@ -80,9 +90,12 @@ def assert_close(
 ) -> None:
     """|actual - expected| ≤ atol + rtol·|expected| elementwise; `why` is the tolerance's derivation."""
     __tracebackhide__ = True
-    e = as_numpy(expected).astype(np.float64)
-    assert_within(actual, e, atol + rtol * np.abs(e), why=f"rtol={_shown(rtol)}, atol={_shown(atol)}: {why}",
-                  what=what, replay=replay)
+    a, e = _float64_pair(actual, expected, what, replay)
+    bound = atol + rtol * np.abs(e)
+    bad = ~(np.abs(a - e) <= bound)
+    if bad.any():
+        raise _elements_off(a, e, bound, bad, tolerance=f"rtol={_shown(rtol)}, atol={_shown(atol)}: {why}", what=what,
+                            replay=replay)
 
 
 def assert_matches_central_differences(gradients: dict[str, Any], loss: Callable[[dict[str, np.ndarray]], float],

@@ -6,6 +6,7 @@ from regverify.conformance.plugin import (  # noqa: F401 - pytest finds hooks by
     pytest_collection_modifyitems,
     pytest_configure,
     pytest_generate_tests,
+    pytest_pyfunc_call,
     pytest_runtest_call,
     pytest_runtest_makereport,
     pytest_sessionfinish,

@@ -89,6 +89,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated devices for torch targets, e.g. cpu,cuda (default: cpu, and cuda where present)",
     )
     group.addoption(
+        "--audit-seeds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="flake audit (regverify audit): run every cell that makes random checks under N seeds in this one "
+        "session, each cell-and-seed its own Hypothesis seed, and record the seeds that fail (default 0: off)",
+    )
+    group.addoption("--audit-first-seed", type=int, default=1, metavar="S", help="the audit's first seed (default 1)")
+    group.addoption(
         "--conformance-only",
         action="store_true",
         default=False,
@@ -278,9 +287,14 @@ def pytest_configure(config: pytest.Config) -> None:
         # A forced seed (Hypothesis' documented --hypothesis-seed) also spares it the source digest it would
         # otherwise compute on every call for an example database that these profiles do not have.
         config.option.hypothesis_seed = "0"
-    # The allocation was counted on the CPU; each further available device adds at most as many cells.
+    # The allocation was counted on the CPU; each further available device adds at most as many cells, and each
+    # audit seed is one more run of the random cells.
     devices = [d for d in config._regverify_devices if device_unavailable_reason(d) is None]
-    budget.reset(PROFILE_MULTIPLIER.get(config._regverify_profile, 1.0) * max(1, len(devices)))
+    config._regverify_audit_seeds = config.getoption("audit_seeds", 0) or 0
+    if config._regverify_audit_seeds < 0:
+        raise pytest.UsageError(f"--audit-seeds: expected a whole number >= 0, got {config._regverify_audit_seeds}")
+    budget.reset(PROFILE_MULTIPLIER.get(config._regverify_profile, 1.0) * max(1, len(devices)),
+                 runs=max(1, config._regverify_audit_seeds))
 
 
 def _targets(config: pytest.Config) -> list:
@@ -444,6 +458,41 @@ def cell_seed(item: pytest.Item) -> int:
     extra = os.environ.get("REGVERIFY_SEED", "")
     key = cell_key(item) + (f"#seed={extra}" if extra not in ("", "0") else "")
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
+def audit_seed(item: pytest.Item, audit: int) -> int:
+    """The Hypothesis seed of one cell under audit seed `audit`: distinct per cell and per audit seed."""
+    return int.from_bytes(hashlib.sha256(f"{cell_key(item)}#audit={audit}".encode()).digest()[:8], "big")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """Under --audit-seeds N: a cell whose first run makes random checks runs again under each further seed; the
+    seeds that fail are recorded (user property ``audit``) and the cell fails naming them. A cell that makes no
+    random check runs once: without a random check there is no false failure to count."""
+    seeds = getattr(pyfuncitem.config, "_regverify_audit_seeds", 0)
+    test = pyfuncitem.obj
+    if not seeds or not _in_suite(pyfuncitem.path) or not getattr(test, "is_hypothesis_test", False):
+        return None
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    first = pyfuncitem.config.getoption("audit_first_seed", 1)
+    failed, checks, ran = [], 0, 0
+    for audit in range(first, first + seeds):
+        before = budget.checks_made()
+        seed(audit_seed(pyfuncitem, audit))(test)
+        try:
+            test(**arguments)
+        except Exception as error:  # noqa: BLE001 - every failure under a seed is the audit's data
+            failed.append({"seed": audit, "message": str(error).splitlines()[0][:300] if str(error) else type(error).__name__})
+        ran += 1
+        checks += budget.checks_made() - before
+        if checks == 0:
+            break
+    pyfuncitem.user_properties.append(("audit", json.dumps({"seeds": ran, "checks": checks, "failed": failed})))
+    if failed:
+        shown = ", ".join(str(f["seed"]) for f in failed[:10])
+        raise AssertionError(f"failed under {len(failed)} of {ran} audit seeds ({shown}): {failed[0]['message']}")
+    return True
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -348,7 +348,8 @@ def test_random_crop_is_the_slice_of_the_padded_image_at_the_returned_offsets(ta
                  replay=replay)
 
 
-@distribution_property("random_crop", seed=SEEDS, positions=st.integers(min_value=2, max_value=6), axis=st.sampled_from([0, 1]))
+@distribution_property("random_crop", seed=SEEDS, positions=st.integers(min_value=2, max_value=6),
+                       axis=st.sampled_from([0, 1]))
 def test_random_crop_offsets_are_uniform_over_the_positions(target, operation, device, dtype, seed, positions, axis):
     # An image of side `positions` cropped to 1 with no padding has `positions` offsets per axis;
     # exact binomial test on the count of offset 0 at rate 1/positions.

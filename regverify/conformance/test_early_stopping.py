@@ -72,28 +72,28 @@ def describe(metrics, patience, min_delta=0.0, mode="min") -> str:
     return f"metrics={metrics}, patience={patience}, min_delta={min_delta}, mode={mode!r}"
 
 
-def assert_stops_as(target, metrics, patience, expected: tuple[int | None, int | None], rule: str, *,
-                    min_delta: float = 0.0) -> None:
-    """The target's (stop epoch, best epoch) on the metrics equals `expected`, what `rule` gives."""
-    stopper, stopped_at = run(target, metrics, patience, min_delta=min_delta)
-    assert (stopped_at, stopper.best_epoch) == expected, (
-        f"{target.name}.EarlyStopping (stop, best epoch)=({stopped_at}, {stopper.best_epoch}), but {rule} gives "
-        f"{expected} [{describe(metrics, patience, min_delta)}]")
-
-
 @pytest.mark.claims("EARLY_STOPPING.PATIENCE_CODE")
 @pytest.mark.operation(OPERATION)
 @given(metrics=metric_sequences, patience=patiences, min_delta=min_deltas)
 def test_early_stopping_stops_exactly_when_the_counter_first_reaches_patience(target, metrics, patience, min_delta):
-    assert_stops_as(target, metrics, patience, oracle(metrics, patience, min_delta),
-                    "recomputing the improving epochs from scratch", min_delta=min_delta)
+    stopper, stopped_at = run(target, metrics, patience, min_delta=min_delta)
+    expected_stop, expected_best = oracle(metrics, patience, min_delta)
+    case = describe(metrics, patience, min_delta)
+    assert stopped_at == expected_stop, (
+        f"{target.name}.EarlyStopping stopped at epoch {stopped_at}, but should stop at {expected_stop} [{case}]")
+    assert stopper.best_epoch == expected_best, (
+        f"{target.name}.EarlyStopping best_epoch={stopper.best_epoch}, but should be {expected_best} [{case}]")
 
 
 @pytest.mark.claims("EARLY_STOPPING.PATIENCE_CODE")
 @pytest.mark.operation(OPERATION)
 @given(metrics=metric_sequences, patience=patiences)
 def test_early_stopping_with_zero_min_delta_is_the_week6_loop(target, metrics, patience):
-    assert_stops_as(target, metrics, patience, week6_loop(metrics, patience), "the week-6 loop")
+    lecture = week6_loop(metrics, patience)  # (stop epoch, best epoch)
+    stopper, stopped_at = run(target, metrics, patience)
+    assert (stopped_at, stopper.best_epoch) == lecture, (
+        f"{target.name}.EarlyStopping (stop, best epoch)=({stopped_at}, {stopper.best_epoch}), but the week-6 loop "
+        f"gives {lecture} [{describe(metrics, patience)}]")
 
 
 @pytest.mark.claims("EARLY_STOPPING.PATIENCE_CODE")

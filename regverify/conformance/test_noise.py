@@ -519,14 +519,16 @@ def test_dropconnect_weight_keep_count_is_binomial_with_keep_probability_1_minus
     def kept_weights(block, m: int) -> tuple[int, int]:  # a weight matrix of about m entries per call
         rows = math.ceil(m / 2)
         drawn = block((1, 2, rows))
-        _, result = dropconnect_call(target, drawn, device, dtype, (np.ones((1, 2)), np.ones((rows, 2)), np.zeros(rows)))
+        arrays = (np.ones((1, 2)), np.ones((rows, 2)), np.zeros(rows))
+        _, result = dropconnect_call(target, drawn, device, dtype, arrays)
         mask = as_numpy(result.mask)
         # The output counts the kept weights of each row (x = 1, W = 1): recount from it, not only the mask.
         assert_exact(as_numpy(result.out).ravel(), mask.sum(axis=1).astype(as_numpy(result.out).dtype),
                      what=f"{target.name}.{DROPCONNECT} row sums vs mask", replay=f"[{drawn.describe()}]")
         return int(mask.sum()), mask.size
 
-    assert_kept_units_are_binomial(case, kept_weights, what=f"{target.name}.{DROPCONNECT}(p={case.params['p']}) kept weights",
+    assert_kept_units_are_binomial(case, kept_weights,
+                                   what=f"{target.name}.{DROPCONNECT}(p={case.params['p']}) kept weights",
                                    replay=lambda last, _: f"[last block: {last.describe()}]")
 
 

@@ -52,6 +52,18 @@ def _finite(value: float) -> float | str:
     return float(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
 
 
+def _real_images(result: ExperimentResult, part: str | None) -> str:
+    """The summary's clause on the real-image condition of a decision and the scale limit ("" without one)."""
+    if not result.scale_limit:
+        return ""
+    label = result.image_conditions.get(part or "")
+    clause = ""
+    if label in result.parts:
+        decision, effect, *_ = result.parts[label]
+        clause = f"; on real images ({label}): {decision}, effect {effect:.4g}"
+    return f"{clause}; scale limit: {result.scale_limit}"
+
+
 def experiment_evidence(run: Callable[[str], ExperimentResult], part: str | None = None) -> Evidence:
     """The verdict of an empirical claim from its experiment's decision (or one part of it)."""
     size = experiment_size()
@@ -73,7 +85,8 @@ def experiment_evidence(run: Callable[[str], ExperimentResult], part: str | None
         numbers["delta_power"] = REPORTED_POWER
     power_text = f", power at the observed effect {power:.2f}" if math.isfinite(power) else ""
     summary = (f"{decision} at size {size}: effect {effect:.4g}, {1 - result.alpha:.1%} interval "
-               f"[{low:.4g}, {high:.4g}], {result.n_seeds} paired seeds{power_text}")
+               f"[{low:.4g}, {high:.4g}], {result.n_seeds} paired seeds{power_text}"
+               + _real_images(result, part))
     details = f"Experiment `{result.name}` at size **{size}**.\n\n{result.details}"
     if decision == SHOWN:
         return Evidence(Verdict.HOLDS, "experiment", summary, details, numbers)

@@ -77,6 +77,12 @@ class ExperimentResult:
     plots: dict[str, dict] = field(default_factory=dict)
     #: One-sided (1 − α) upper bound on q = P(paired difference > 0) of the primary sign test (nan otherwise).
     upper_rate: float = math.nan
+    #: What the verdict covers where the claim is about images and the experiment ran on a real image data set
+    #: (computed from the experiment's configuration; "" when there is none to state).
+    scale_limit: str = ""
+    #: For each decision (a part's name, or "" for the result's own) the part holding its condition on the real
+    #: image data set, so a verdict can say what the real images showed beside the toy task.
+    image_conditions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -370,40 +370,80 @@ def experiment_l1_sparsity(*, seeds: int | None = None, device: str = "cpu", siz
     return _finish_per_condition(result, outcomes, primary, started, size)
 
 
-# ---------------------------------------------------------------- mixup on small data
+# ---------------------------------------------------------------- mixup on small data (two moons and real digits)
 
 MIXUP = {
-    "small": dict(seeds=6, hidden=16, steps=80, n_trains=[20, 100], n_test=200),
-    "full": dict(seeds=64, hidden=64, steps=400, n_trains=[20, 400], n_test=2000),
+    "small": dict(seeds=6, hidden=16, steps=80, n_trains=[20, 100], n_test=200,
+                  digits=dict(hidden=16, steps=40, n_train=50, n_val=20, n_test=200)),
+    "full": dict(seeds=64, hidden=64, steps=400, n_trains=[20, 400], n_test=2000,
+                 digits=dict(hidden=64, steps=300, n_train=100, n_val=50, n_test=1000)),
 }
 MIXUP_ALPHA = 1.0
+#: The stream index (beside the seed) of each seed's split of the digits: independent of the synthetic tasks'.
+DIGITS_STREAM = 7
+
+
+def _digits_data(seeds: list[int], sizes: dict[str, int], device: str) -> net.Data:
+    """One split of the real 8×8 digits per seed (disjoint train/val/test, fixed by the seed)."""
+    parts: dict[str, list[np.ndarray]] = {}
+    for seed in seeds:
+        for split, (x, y) in tasks.digits_split(np.random.default_rng([seed, DIGITS_STREAM]), sizes).items():
+            parts.setdefault(f"x_{split}", []).append(x)
+            parts.setdefault(f"y_{split}", []).append(y)
+    return net.Data(**{k: tasks.stack(v, device) for k, v in parts.items()})
+
+
+def digits_scale_limit(n_train: int, hidden: int) -> str:
+    """What a verdict from the digits condition covers, from its configuration."""
+    side = tasks.DIGITS_SIDE
+    return (f"real images only as 8×8 grey digits ({tasks.digits_count()} in all, {side * side} pixels, "
+            f"{tasks.DIGITS_CLASSES} classes), {n_train} training images, an MLP {side * side}-{hidden}-{hidden}-"
+            f"{tasks.DIGITS_CLASSES}: nothing about convolutional networks or natural images")
 
 
 def experiment_mixup(*, seeds: int | None = None, device: str = "cpu", size: Size = "small", first_seed: int = 0) -> ExperimentResult:
-    """Mixup (α = 1) raises test accuracy when training data are scarce; checked at a small and a larger n."""
+    """Mixup (α = 1) raises test accuracy when training data are scarce; checked on two moons at a small and a
+    larger n, and on real 8×8 digit images (scikit-learn's bundled set) with few training images."""
     started, cfg, seed_values = _start(MIXUP, size, seeds, first_seed, salt=6)
     arms = [net.Arm("baseline", lr=1e-2), net.Arm(f"mixup α={MIXUP_ALPHA}", lr=1e-2, mixup_alpha=MIXUP_ALPHA)]
     outcomes, differences, rows = {}, {}, []
-    # α split over the training-set sizes and the test of their difference.
-    alpha_each = EXPERIMENT_ALPHA / (len(cfg["n_trains"]) + 1)
+    # α split over the conditions (the training-set sizes on two moons, the digits) and the test of their difference.
+    alpha_each = EXPERIMENT_ALPHA / (len(cfg["n_trains"]) + 2)
+
+    def condition(label: str, data: net.Data, sizes: list[int], steps: int, noise_seed: int, n_train: int) -> None:
+        with net.single_thread():
+            trained = net.train_arms(arms, sizes, seed_values, data, steps=steps, record_every=steps,
+                                     noise_seed=noise_seed)
+        acc = _numbers(trained, "test_acc")
+        differences[label] = acc[1] - acc[0]
+        outcomes[label] = paired_sign_test(acc[1] - acc[0], alpha_each)
+        rows.append([label, n_train, float(acc[0].mean()), float(acc[1].mean())])
+
     for n_train in cfg["n_trains"]:
         data = _data(tasks.two_moons, seed_values, {"train": n_train, "val": 50, "test": cfg["n_test"]}, device)
-        with net.single_thread():
-            trained = net.train_arms(arms, [2, cfg["hidden"], cfg["hidden"], 2], seed_values, data, steps=cfg["steps"],
-                                     record_every=cfg["steps"], noise_seed=seed_values[0] + n_train)
-        acc = _numbers(trained, "test_acc")
-        differences[f"n_train={n_train}"] = acc[1] - acc[0]
-        outcomes[f"n_train={n_train}"] = paired_sign_test(acc[1] - acc[0], alpha_each)
-        rows.append([n_train, float(acc[0].mean()), float(acc[1].mean())])
+        condition(f"two moons, n_train={n_train}", data, [2, cfg["hidden"], cfg["hidden"], 2], cfg["steps"],
+                  seed_values[0] + n_train, n_train)
+    dg = cfg["digits"]
+    digits = _digits_data(seed_values, {"train": dg["n_train"], "val": dg["n_val"], "test": dg["n_test"]}, device)
+    side2 = tasks.DIGITS_SIDE**2
+    condition(f"8×8 digits, n_train={dg['n_train']}", digits, [side2, dg["hidden"], dg["hidden"], tasks.DIGITS_CLASSES],
+              dg["steps"], seed_values[0] + DIGITS_STREAM, dg["n_train"])
+    scale_limit = digits_scale_limit(dg["n_train"], dg["hidden"])
     details = _per_condition_details(
         _two_moons_setup(cfg, "") + f"mixup partners are a random permutation of the batch, λ ~ Beta({MIXUP_ALPHA}, "
-        f"{MIXUP_ALPHA}) per step and network. Statistic: accuracy on {cfg['n_test']} test points. α split over the "
-        "training-set sizes.\n\n",
-        ["n_train", "baseline test accuracy", "mixup test accuracy"], rows, outcomes, "mixup - baseline accuracy",
+        f"{MIXUP_ALPHA}) per step and network. Statistic: accuracy on {cfg['n_test']} test points. Real images: "
+        f"scikit-learn's 8×8 digits (pixels scaled to [0, 1]), per seed a fixed split into {dg['n_train']} training, "
+        f"{dg['n_val']} validation and {dg['n_test']} test images; MLP {side2}-{dg['hidden']}-{dg['hidden']}-"
+        f"{tasks.DIGITS_CLASSES}, the same optimizer and mixup, {dg['steps']} steps; statistic: test accuracy. α split "
+        f"over the three conditions and the test of their difference. Scale limit: {scale_limit}.\n\n",
+        ["condition", "n_train", "baseline test accuracy", "mixup test accuracy"], rows, outcomes,
+        "mixup - baseline accuracy",
     )
-    decision, details = _decide_over_conditions(details, outcomes, differences, "the training-set size", alpha_each,
-                                                "the training-set sizes (accuracy gain)")
-    primary = outcomes[f"n_train={cfg['n_trains'][0]}"]
+    decision, details = _decide_over_conditions(details, outcomes, differences, "the task and training-set size",
+                                                alpha_each, "the conditions (accuracy gain)")
+    primary = outcomes[f"two moons, n_train={cfg['n_trains'][0]}"]
     result = ExperimentResult("Mixup improves accuracy on small data", decision, primary.median, primary.ci,
                               EXPERIMENT_ALPHA, len(seed_values), details, [], "mixup")
+    result.scale_limit = scale_limit
+    result.image_conditions = {"": f"8×8 digits, n_train={dg['n_train']}"}
     return _finish_per_condition(result, outcomes, primary, started, size)

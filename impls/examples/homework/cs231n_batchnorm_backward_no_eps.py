@@ -22,11 +22,9 @@ def batchnorm_forward(x, gamma, beta, bn_param):
 
 def batchnorm_backward(dout, cache):
     x, mu, var, gamma = cache
-    n = dout.shape[0]
-    inv_std = 1.0 / np.sqrt(var)  # the mistake: the forward divided by sqrt(var + eps)
-    x_hat = (x - mu) * inv_std
-    dbeta = dout.sum(axis=0)
-    dgamma = (dout * x_hat).sum(axis=0)
-    dx_hat = dout * gamma
-    dx = inv_std / n * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    std = np.sqrt(var)  # the mistake: the forward divided by sqrt(var + eps)
+    x_hat = (x - mu) / std
+    dgamma, dbeta = np.sum(dout * x_hat, axis=0), np.sum(dout, axis=0)
+    g = dout * gamma
+    dx = (g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0)) / std
     return dx, dgamma, dbeta

@@ -5,7 +5,5 @@ import torch
 
 def dropout_layer(X, dropout):
     assert 0 <= dropout <= 1
-    if dropout == 1:
-        return torch.zeros_like(X)
-    mask = (torch.rand(X.shape) > dropout).to(X.dtype)
-    return mask * X  # the mistake: no / (1.0 - dropout)
+    keep = torch.rand(X.shape) >= dropout  # each unit survives with probability 1 - dropout
+    return X * keep  # the mistake: the survivors must be divided by 1 - dropout

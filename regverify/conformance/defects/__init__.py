@@ -55,7 +55,7 @@ class Symptom:
 class Defect:
     """One catalogued defect: where it lives and what it gets wrong."""
 
-    module: str  # module name inside tests.defects
+    module: str  # module name inside regverify.conformance.defects
     family: str  # regularizer family (the tests/test_<family>.py that must catch it)
     operation: str  # protocol operation it breaks
     description: str  # the realistic mistake, in one line
