@@ -335,17 +335,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return _fail(problem)
     try:
         with _progress_bar() as progress:
-            runs = progress.add_task(f"flake audit: run 1 of {args.seeds}", total=args.seeds)
-            cases = progress.add_task("  suite cases", total=None)
-
-            def on_run(seed: int, run: runner.SuiteRun) -> None:
-                progress.advance(runs)
-                done = int(progress.tasks[runs].completed)
-                progress.update(runs, description=f"flake audit: run {min(done + 1, args.seeds)} of {args.seeds}")
-                progress.reset(cases, total=None)
-
+            cases = progress.add_task(f"flake audit: suite cells, each random one under {args.seeds} seeds", total=None)
             audit = selftest.flake_audit(args.seeds, first_seed=args.first_seed, impls=args.impl or (),
-                                         devices=args.device, on_run=on_run,
+                                         devices=args.device, workers=args.workers,
                                          on_total=lambda total: progress.update(cases, total=total),
                                          on_done=lambda nodeid, outcome: progress.advance(cases))
     except (ValueError, RuntimeError, runner.SuiteError) as error:
@@ -353,7 +345,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if not any(audit.cases_per_run):
         return _fail(f"no test ran in the audit; audit.md in {out} is unchanged")
     path = atomic.atomic_write_text(out / "audit.md", selftest.audit_markdown(audit), what="audit.md")
-    console.print(f"audit: {len(audit.failures)} failures in {audit.runs} runs; report: {path} "
+    console.print(f"audit: {len(audit.failures)} failures in {audit.runs} seeds; report: {path} "
                   f"({time.perf_counter() - started:.0f} s)", markup=False, highlight=False)
     return 1 if audit.flaky else 0
 
@@ -452,7 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
         "audit", "flake audit: the random properties with N fresh seeds on the correct built-in targets",
         "Run every random property with N fresh Hypothesis seeds on the built-in targets and report failures with "
         "a Clopper-Pearson bound next to the designed false-failure rate.\n\nexample:\n  regverify audit --seeds 3")
-    audit.add_argument("--seeds", type=int, default=3, help="number of fresh seeds (suite runs)")
+    audit.add_argument("--seeds", type=int, default=3,
+                       help="number of fresh seeds: each random cell runs under every one, in one session")
+    audit.add_argument("-n", "--workers", default=None, help="pytest-xdist workers (default: serial)")
     audit.add_argument("--first-seed", type=int, default=1)
     audit.add_argument("--impl", action="append", metavar="MODULE")
     audit.add_argument("--device", default="cpu")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import re
+import json
 import sys
 import tempfile
 import time
@@ -461,6 +461,10 @@ class AuditResult:
     designed_alpha_per_check: float
     designed_run_rate: float
     wall_seconds: float
+    #: Failed cells that make no random check (run once): bugs, not flakes.
+    deterministic: list[str] = field(default_factory=list)
+    #: Cells without random checks, run once under the first seed.
+    cells_run_once: int = 0
     confidence: float = AUDIT_CONFIDENCE
 
     @property
@@ -469,7 +473,8 @@ class AuditResult:
         seen: dict[str, set[int]] = defaultdict(set)
         for failure in self.failures:
             seen[failure.nodeid].add(failure.seed)
-        return sorted(nodeid for nodeid, seeds in seen.items() if len(seeds) == self.runs and self.runs > 1)
+        return sorted(self.deterministic + [nodeid for nodeid, seeds in seen.items()
+                                            if len(seeds) == self.runs and self.runs > 1])
 
     @property
     def flaky(self) -> list[AuditFailure]:
@@ -500,52 +505,69 @@ class AuditResult:
         return stats.clopper_pearson_upper(len(self.flaky), self.total_checks, self.confidence)
 
 
-_CHECKS_LINE = re.compile(r"regverify: (\d+) random checks")
-
-
 def flake_audit(
     seeds: int,
     *,
     first_seed: int = 1,
     impls: Sequence[str] = (),
     devices: str | None = "cpu",
+    workers: str | None = None,
     extra: Sequence[str] = (),
-    on_run=lambda seed, run: None,
     on_total=lambda total: None,
     on_done=lambda nodeid, outcome: None,
 ) -> AuditResult:
-    """Run the conformance suite on the correct built-in targets once per Hypothesis seed
-    first_seed .. first_seed + seeds - 1, with the random ``dev`` profile, and count failures.
+    """Run the conformance suite on the correct built-in targets in one session in which every cell that makes
+    random checks runs under each of the seeds first_seed .. first_seed + seeds - 1 (the plugin's --audit-seeds:
+    one Hypothesis seed per cell and seed, the random ``dev`` profile), and count the seeds each cell fails under.
 
-    Every failure here is a false failure (the targets are the references) unless it recurs under
-    every seed. Runs are serial: the random-check count comes from the session's budget line,
-    which pytest-xdist workers do not report.
+    Every failure here is a false failure (the targets are the references) unless it recurs under every seed,
+    or comes from a cell without random checks (run once: it cannot fail by chance).
     """
     if seeds < 1:
         raise ValueError(f"flake_audit: seeds must be >= 1, got {seeds!r}")
     seed_values = list(range(first_seed, first_seed + seeds))
-    cases, checks, failures = [], [], []
     start = time.perf_counter()
-    for seed in seed_values:
-        with tempfile.TemporaryDirectory() as scratch:
-            run = runner.run_suite(
-                Path(scratch) / "audit.jsonl", impls=impls, devices=devices, profile="regverify-dev",
-                conformance_only=True, extra=[f"--hypothesis-seed={seed}", *extra], on_total=on_total, on_done=on_done,
-            )
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "audit.jsonl"
+        run = runner.run_suite(
+            log, impls=impls, devices=devices, profile="regverify-dev", conformance_only=True, workers=workers,
+            extra=[f"--audit-seeds={seeds}", f"--audit-first-seed={first_seed}", *extra], on_total=on_total,
+            on_done=on_done,
+        )
         if run.exit_code not in (0, 1, 5):
             raise RuntimeError(f"the suite could not run (pytest exit {run.exit_code}):\n{run.terminal[-2000:]}")
-        cases.append(sum(1 for r in run.results if r.outcome in ("passed", "failed")))
-        counted = _CHECKS_LINE.search(run.terminal)
-        checks.append(int(counted.group(1)) if counted else 0)
-        failures += [AuditFailure(seed, r.nodeid, r.message.splitlines()[0][:200] if r.message else "")
-                     for r in run.results if r.outcome == "failed"]
-        on_run(seed, run)
+        audited = _audit_records(log)
+    cases, checks = [0] * seeds, [0] * seeds
+    failures: list[AuditFailure] = []
+    for nodeid, record in audited.items():
+        for index, count in enumerate(record["checks"]):
+            cases[index] += 1
+            checks[index] += count
+        failures += [AuditFailure(f["seed"], nodeid, f["message"]) for f in record["failed"]]
+    once = [r for r in run.results if r.outcome == "failed" and r.nodeid not in audited]
     alpha = stats.alpha_per_check(PROFILE_MULTIPLIER["regverify-dev"])
     return AuditResult(
         seeds=seed_values, runs=seeds, cases_per_run=cases, checks_per_run=checks, failures=failures,
         designed_alpha_per_check=alpha, designed_run_rate=stats.SUITE_FALSE_FAILURE_BUDGET,
-        wall_seconds=time.perf_counter() - start,
+        wall_seconds=time.perf_counter() - start, deterministic=sorted(r.nodeid for r in once),
+        cells_run_once=sum(1 for r in run.results if r.outcome in ("passed", "failed")) - len(audited),
     )
+
+
+def _audit_records(log: Path) -> dict[str, dict]:
+    """nodeid -> the plugin's audit record of each cell that made random checks (pytest-reportlog's user properties)."""
+    audited = {}
+    for line in log.read_text().splitlines():
+        record = json.loads(line)
+        if record.get("$report_type") == "TestReport" and record.get("when") == "call":
+            found = dict(record.get("user_properties") or {}).get("audit")
+            if found and sum(json.loads(found)["checks"]) > 0:
+                audited[record["nodeid"]] = json.loads(found)
+    return audited
+
+
+def _span(values: list[int]) -> str:
+    return "—" if not values else str(values[0]) if min(values) == max(values) else f"{min(values)}–{max(values)}"
 
 
 def audit_markdown(audit: AuditResult) -> str:
@@ -555,8 +577,11 @@ def audit_markdown(audit: AuditResult) -> str:
     lines = [
         "# Flake audit: correct targets under fresh seeds",
         "",
-        f"{audit.runs} runs of the conformance suite on the built-in targets, Hypothesis profile `dev`, "
-        f"seeds {audit.seeds[0]}..{audit.seeds[-1]}, {audit.wall_seconds:.0f} s.",
+        f"{audit.runs} seeds ({audit.seeds[0]}..{audit.seeds[-1]}), Hypothesis profile `dev`, one session "
+        f"({audit.wall_seconds:.0f} s): every conformance cell of the correct targets that makes random checks ran "
+        f"under each seed with its own Hypothesis seed (a seed is one run of those cells); the "
+        f"{audit.cells_run_once} cells without random checks ran once (they cannot fail by chance). Reproduce: "
+        f"`regverify audit --seeds {audit.runs} --first-seed {audit.seeds[0]}`.",
         "",
         "| quantity | observed | upper bound | designed |",
         "|---|---|---|---|",
@@ -569,7 +594,8 @@ def audit_markdown(audit: AuditResult) -> str:
             f"| false failures / random checks | {len(audit.flaky)}/{audit.total_checks} | "
             f"{audit.check_rate_upper:.3g} ({conf} Clopper-Pearson) | α = {audit.designed_alpha_per_check:.1e} per check |")
     lines += [
-        f"| test cases run (per run) | {', '.join(map(str, audit.cases_per_run))} | | |",
+        f"| cells with random checks run per seed | {_span(audit.cases_per_run)} | | |",
+        f"| random checks per seed | {_span(audit.checks_per_run)} | | |",
         f"| deterministic failures (every seed; not flakes) | {len(audit.recurring)} cases | | 0 |",
         "",
         "A zero-failure audit cannot confirm a rate as small as the design (that would take ~3/α runs); "

@@ -147,3 +147,29 @@ def test_cuda_cells_are_generated_where_cuda_is_reported_present_and_only_there(
     assert not [c for c in absent.cells if c["device"] == "cuda"], "CUDA cells generated without CUDA"
     recorded = {c["reason"] for c in absent.config._regverify_absent if c["device"] == "cuda"}
     assert recorded == {"CUDA not available"}, f"absent CUDA cells recorded as {recorded}"
+
+
+def test_the_audit_runs_each_random_cell_under_every_seed_in_one_session_and_keeps_the_per_check_alpha(saved_budget):
+    from regverify import selftest
+
+    one_cell = "keep_count and numpy-dropout-cpu-float32"
+    audit = selftest.flake_audit(3, first_seed=5, extra=["-k", one_cell])
+    assert audit.seeds == [5, 6, 7] and audit.cases_per_run == [1, 1, 1]
+    # 12 examples (the dev profile), one binomial check each, under every seed; α is one run's, not a third of it
+    assert audit.checks_per_run == [12, 12, 12], audit.checks_per_run
+    assert audit.designed_alpha_per_check == pytest.approx(budget.alpha_per_check(1.0))
+    assert audit.failures == [] and audit.cells_run_once == 0
+
+
+def test_the_audit_page_bounds_the_false_failure_rates_and_lists_each_failing_seed():
+    from regverify.selftest import AuditFailure, AuditResult, audit_markdown
+
+    audit = AuditResult(seeds=list(range(1, 201)), runs=200, cases_per_run=[500] * 200, checks_per_run=[1500] * 200,
+                        failures=[AuditFailure(17, "t::a[numpy]", "keep count 61 of 100")],
+                        designed_alpha_per_check=4.2e-10, designed_run_rate=1e-6, wall_seconds=60.0,
+                        deterministic=["t::b[torch]"], cells_run_once=2000)
+    page = audit_markdown(audit)
+    assert "| runs with a false failure | 1/200 |" in page
+    assert audit.run_rate_upper == pytest.approx(0.0235, abs=5e-4)  # Clopper-Pearson 95 % for 1 of 200
+    assert "| 17 | `t::a[numpy]` | keep count 61 of 100 |" in page and "`t::b[torch]`" in page
+    assert "the 2000 cells without random checks ran once" in page

@@ -476,7 +476,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
         return None
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     first = pyfuncitem.config.getoption("audit_first_seed", 1)
-    failed, checks, ran = [], 0, 0
+    failed, checks = [], []
     for audit in range(first, first + seeds):
         before = budget.checks_made()
         seed(audit_seed(pyfuncitem, audit))(test)
@@ -484,14 +484,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
             test(**arguments)
         except Exception as error:  # noqa: BLE001 - every failure under a seed is the audit's data
             failed.append({"seed": audit, "message": str(error).splitlines()[0][:300] if str(error) else type(error).__name__})
-        ran += 1
-        checks += budget.checks_made() - before
-        if checks == 0:
+        checks.append(budget.checks_made() - before)
+        if sum(checks) == 0:
             break
-    pyfuncitem.user_properties.append(("audit", json.dumps({"seeds": ran, "checks": checks, "failed": failed})))
+    pyfuncitem.user_properties.append(("audit", json.dumps({"first": first, "checks": checks, "failed": failed})))
     if failed:
         shown = ", ".join(str(f["seed"]) for f in failed[:10])
-        raise AssertionError(f"failed under {len(failed)} of {ran} audit seeds ({shown}): {failed[0]['message']}")
+        raise AssertionError(f"failed under {len(failed)} of {len(checks)} audit seeds ({shown}): {failed[0]['message']}")
     return True
 
 
