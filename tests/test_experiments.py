@@ -147,3 +147,66 @@ def test_a_condition_whose_seeds_all_tie_ranks_as_no_effect():
     decision, between = decide_conditions(outcomes, {"prox": shown, "subgradient": tied}, "the optimizer",
                                           EXPERIMENT_ALPHA / 3)
     assert decision.startswith("depends on the optimizer: shown for prox"), decision
+
+
+# ---------------------------------------------------------------- the real image data set (scikit-learn's digits)
+
+#: Known facts of scikit-learn's 8×8 digits (1797 images): images per class and the sum of the raw 0..16 pixels.
+DIGITS_PER_CLASS = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+DIGITS_RAW_PIXEL_SUM = 561718
+
+
+def test_the_digits_are_the_bundled_data_set_scaled_to_the_unit_interval():
+    from theory.experiments import tasks
+
+    images, labels = tasks._digits()
+    assert images.shape == (1797, 64) and labels.dtype == np.int64
+    assert np.bincount(labels).tolist() == DIGITS_PER_CLASS
+    assert images.min() == 0.0 and images.max() == 1.0
+    assert round(float(images.sum()) * tasks.DIGITS_MAX_PIXEL) == DIGITS_RAW_PIXEL_SUM
+
+
+def test_the_digits_file_read_equals_scikit_learns_loader(monkeypatch):
+    # The fast path reads load_digits' own file without importing scikit-learn; its fallback is load_digits
+    # itself. Both give the same arrays (this test pays the scikit-learn import, about a second).
+    from theory.experiments import tasks
+
+    fast = tasks._digits.__wrapped__()
+    monkeypatch.setattr(tasks, "_digits_file_rows", lambda: None)
+    loaded = tasks._digits.__wrapped__()
+    assert all(np.array_equal(a, b) for a, b in zip(fast, loaded, strict=True))
+
+
+def test_a_digits_split_is_disjoint_fixed_per_seed_and_checks_its_sizes():
+    from theory.experiments import tasks
+
+    sizes = {"train": 100, "val": 50, "test": 300}
+    first = tasks.digits_split(np.random.default_rng([3, 7]), sizes)
+    again = tasks.digits_split(np.random.default_rng([3, 7]), sizes)
+    other = tasks.digits_split(np.random.default_rng([4, 7]), sizes)
+    assert {k: (x.shape, y.shape) for k, (x, y) in first.items()} == {k: ((n, 64), (n,)) for k, n in sizes.items()}
+    assert all(np.array_equal(first[k][0], again[k][0]) for k in sizes)
+    assert not np.array_equal(first["train"][0], other["train"][0])
+    # Disjoint: no image is in two parts (rows compared as bytes; the data set holds no duplicate images in a split
+    # of distinct indices unless the same image occurs twice, which the index-level check below rules out).
+    images, _ = tasks._digits()
+    index = {images[i].tobytes(): i for i in range(images.shape[0])}
+    used = [index[row.tobytes()] for x, _ in first.values() for row in x]
+    assert len(used) == len(set(used)) == sum(sizes.values())
+    with pytest.raises(ValueError, match="at most 1797"):
+        tasks.digits_split(np.random.default_rng(0), {"train": 1000, "test": 1000})
+    with pytest.raises(ValueError, match=r"sizes\['train'\]"):
+        tasks.digits_split(np.random.default_rng(0), {"train": 0})
+
+
+def test_claims_about_images_also_run_on_real_digits_and_state_the_scale_limit(small_results):
+    from theory import get_claim
+
+    for name, claim_ids in {"mixup": ["EMPIRICAL.MIXUP.SMALL_DATA"],
+                            "batchnorm_speed": ["BATCHNORM.FASTER_TRAINING", "BATCHNORM.HIGHER_LEARNING_RATES"]}.items():
+        result = small_results[name]
+        assert result.scale_limit and "8×8" in result.scale_limit
+        assert all(label in result.parts for label in result.image_conditions.values()), result.image_conditions
+        for claim_id in claim_ids:
+            summary = get_claim(claim_id).evaluate().summary
+            assert "on real images (" in summary and f"scale limit: {result.scale_limit}" in summary, summary
