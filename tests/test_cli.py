@@ -47,7 +47,10 @@ END_TO_END = {
                        "--only", "dropout", "--experiments", "small", "--out", OUT],
 }
 #: Extra environment of a run.
-END_TO_END_ENV = {"faulty_targets": {"REGVERIFY_CASE_TIMEOUT": "30"}}  # wall time: the run is at nice 10
+#: The hanging target touches $REGVERIFY_HUNG_MARKER when its case has started (the signal tests wait for it).
+HUNG_MARKER = {"REGVERIFY_HUNG_MARKER": f"{OUT}.hung"}
+END_TO_END_ENV = {"faulty_targets": {"REGVERIFY_CASE_TIMEOUT": "30"},  # wall time: the run is at nice 10
+                  "report_sigint": HUNG_MARKER, "report_sigterm": HUNG_MARKER}
 EARLIER_REPORT = {"index.md": "# the earlier report\n", "ledger.md": "# the earlier ledger\n",
                   "conformance/index.md": "# the earlier matrix\n"}
 
@@ -93,7 +96,8 @@ def start_end_to_end_runs(names: Iterable[str] = END_TO_END, *, background: bool
         command = [str(scratch / "reports") if arg == OUT else arg.replace(OUT, str(scratch / "reports"))
                    for arg in END_TO_END[name]]
         with (scratch / "stdout").open("w") as stdout, (scratch / "stderr").open("w") as stderr:
-            process = subprocess.Popen(command, cwd=REPO, env={**env, **END_TO_END_ENV.get(name, {})}, stdout=stdout,
+            extra = {key: value.replace(OUT, str(scratch / "reports")) for key, value in END_TO_END_ENV.get(name, {}).items()}
+            process = subprocess.Popen(command, cwd=REPO, env={**env, **extra}, stdout=stdout,
                                        stderr=stderr, text=True, preexec_fn=lower_priority)
         _runs[name] = Run(process, scratch)
 

@@ -187,10 +187,11 @@ def test_a_digits_split_is_disjoint_fixed_per_seed_and_checks_its_sizes():
     assert {k: (x.shape, y.shape) for k, (x, y) in first.items()} == {k: ((n, 64), (n,)) for k, n in sizes.items()}
     assert all(np.array_equal(first[k][0], again[k][0]) for k in sizes)
     assert not np.array_equal(first["train"][0], other["train"][0])
-    # Disjoint: no image is in two parts (rows compared as bytes; the data set holds no duplicate images in a split
-    # of distinct indices unless the same image occurs twice, which the index-level check below rules out).
+    # Disjoint: no image is in two parts. The 1797 images are pairwise distinct (checked), so an image's pixels
+    # name its index in the data set.
     images, _ = tasks._digits()
     index = {images[i].tobytes(): i for i in range(images.shape[0])}
+    assert len(index) == images.shape[0]
     used = [index[row.tobytes()] for x, _ in first.values() for row in x]
     assert len(used) == len(set(used)) == sum(sizes.values())
     with pytest.raises(ValueError, match="at most 1797"):

@@ -336,13 +336,12 @@ def _signal_a_hung_report(name: str, signum: int, exit_code: int, said: str) -> 
     """Sends `signum` to a real report run inside its hanging case: it must exit with `exit_code`, say `said`
     (white space folded) without a traceback, and leave the earlier report as it was. Returns (stderr, reports)."""
     run = started(name)
-    staging_log = None
+    hung = run.scratch / "reports.hung"  # the hanging target touches it once its case has started
     deadline = time.monotonic() + 300
-    while staging_log is None and time.monotonic() < deadline and run.process.poll() is None:
-        staging_log = next(iter(run.scratch.glob(".reports.staging-*/results.jsonl")), None)
-        time.sleep(0.2)
-    assert staging_log is not None, (run.scratch / "stderr").read_text()
-    time.sleep(1.0)  # inside the hanging case by now (or still collecting: either way it must stop cleanly)
+    while not hung.exists() and time.monotonic() < deadline and run.process.poll() is None:
+        time.sleep(0.05)
+    assert hung.exists(), (run.scratch / "stderr").read_text()
+    assert next(iter(run.scratch.glob(".reports.staging-*/results.jsonl")), None) is not None, "no staging folder"
     run.process.send_signal(signum)
     code, err = run.process.wait(timeout=120), (run.scratch / "stderr").read_text()
     assert code == exit_code, err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from regstats import Design
@@ -42,9 +44,18 @@ def sym_zero(expr) -> bool:
     zero, whatever simplify would take to say so (mutated formulas hit this path; it keeps the suite fast).
     """
     expr = sp.sympify(expr)
+    if expr == 0:
+        return True
     if _nonzero_somewhere(expr):
         return False
-    return sp.simplify(expr) == 0
+    # expand() == 0 proves zero too, at a fraction of simplify's cost (polynomial identities need no more).
+    return sp.expand(expr) == 0 or simplified(expr) == 0
+
+
+@functools.lru_cache(maxsize=4096)
+def simplified(expr: sp.Expr) -> sp.Expr:
+    """sp.simplify, once per expression: a residual is shown after it was judged."""
+    return sp.simplify(expr)
 
 
 def sym_equal(lhs, rhs) -> bool:
@@ -54,7 +65,7 @@ def sym_equal(lhs, rhs) -> bool:
 def identity(lhs, rhs, *, summary: str, assumptions: str, extra: str = "", **numbers) -> Evidence:
     """Symbolic identity: holds when simplify(lhs - rhs) == 0 under the stated assumptions."""
     ok = sym_equal(lhs, rhs)
-    residual = sp.simplify(sp.sympify(lhs) - sp.sympify(rhs))
+    residual = sp.Integer(0) if ok else simplified(sp.sympify(lhs) - sp.sympify(rhs))
     details = (
         f"Assumptions: {assumptions}.\n\n"
         f"- lhs = `{sp.sstr(lhs)}`\n- rhs = `{sp.sstr(rhs)}`\n- simplify(lhs - rhs) = `{sp.sstr(residual)}`"

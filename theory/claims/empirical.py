@@ -1,6 +1,7 @@
 """Empirical claims, decided by the designed experiments in theory/experiments/.
 
-Each experiment trains baseline and regularized models over many seeds on a synthetic task, paired,
+Each experiment trains baseline and regularized models over many seeds on a synthetic task (a claim about
+images also on scikit-learn's real 8×8 digits, its summary stating the scale limit), paired,
 and decides with an exact sign test at α = EXPERIMENT_ALPHA (or, for the two identity checks, with
 intervals and an equivalence margin). The size comes from the environment variable
 REGVERIFY_EXPERIMENT_SIZE: "small" (default; a smoke test, usually "not shown") or "full" (what

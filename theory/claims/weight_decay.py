@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
 import sympy as sp
 
 from theory.evidence import checked, convention_evidence, identity, refutable, sym_equal
 from theory.ledger import Evidence, claim
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 w, g, lr, lam, a, mu, v = sp.symbols("w g alpha lambda a mu v", real=True)
 
@@ -152,12 +158,12 @@ def _momentum(stated_step) -> Evidence:
     )
 
 
-def sgd_direction():
+def sgd_direction() -> Callable[[Tensor], Tensor]:
     """Plain SGD's update direction: the gradient itself (stateless)."""
     return lambda grad: grad
 
 
-def adam_direction(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+def adam_direction(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> Callable[[Tensor], Tensor]:
     """Adam's update direction m̂/(√v̂ + ε) as torch.optim.Adam computes it (a fresh state per call)."""
     state = {"m": None, "v": None, "t": 0}
     b1, b2 = betas
@@ -174,13 +180,15 @@ def adam_direction(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8)
     return direction
 
 
-def decoupled_decay_step(wt, grad_fn, direction, lr_v, lam_v):
+def decoupled_decay_step(wt: Tensor, grad_fn: Callable[[Tensor], Tensor], direction: Callable[[Tensor], Tensor],
+                         lr_v: float, lam_v: float) -> Tensor:
     """What 'L2 regularisation is weight decay' says an optimizer does on L + (λ/2)‖w‖²: decay the weights
     by αλw beside the optimizer's step on ∇L (decoupled weight decay, AdamW's rule)."""
     return wt - lr_v * lam_v * wt - lr_v * direction(grad_fn(wt))
 
 
-def l2_gradient_step(wt, grad_fn, direction, lr_v, lam_v):
+def l2_gradient_step(wt: Tensor, grad_fn: Callable[[Tensor], Tensor], direction: Callable[[Tensor], Tensor],
+                     lr_v: float, lam_v: float) -> Tensor:
     """What an optimizer does on L + (λ/2)‖w‖²: its step on the penalised gradient ∇L + λw."""
     return wt - lr_v * direction(grad_fn(wt) + lam_v * wt)
 
@@ -230,10 +238,14 @@ def _adam(l2_step) -> Evidence:
     adamw = _run(lambda ps: torch.optim.AdamW(ps, lr=lr_v, weight_decay=lam_v), data_loss, steps=L2_STEPS)
     adam_wd = _run(lambda ps: torch.optim.Adam(ps, lr=lr_v, weight_decay=lam_v), data_loss, steps=L2_STEPS)
     sgd_wd = _run(lambda ps: torch.optim.SGD(ps, lr=lr_v, weight_decay=lam_v), data_loss, steps=L2_STEPS)
+    momentum_wd = _run(lambda ps: torch.optim.SGD(ps, lr=lr_v, momentum=0.9, weight_decay=lam_v), data_loss,
+                       steps=L2_STEPS)
+    momentum_l2 = _run(lambda ps: torch.optim.SGD(ps, lr=lr_v, momentum=0.9), l2, steps=L2_STEPS)
     decoupled_is_adamw = _gap(_trajectory(decoupled_decay_step, adam_direction(), grad_fn, lr_v, lam_v), adamw)
     gap_adam_adamw = _gap(adam_l2, adamw)
     corrected = (_gap(_trajectory(l2_gradient_step, adam_direction(), grad_fn, lr_v, lam_v), adam_l2) <= L2_TOLERANCE
                  and _gap(adam_wd, adam_l2) <= L2_TOLERANCE and _gap(sgd_wd, sgd_l2) <= L2_TOLERANCE
+                 and _gap(momentum_wd, momentum_l2) <= L2_TOLERANCE
                  and decoupled_is_adamw <= L2_TOLERANCE)
     summary = (f"the stated update reproduces L2 regularisation for SGD and Adam (gaps {gap_sgd:.2g}, {gap_adam:.2g})"
                if original else
@@ -252,8 +264,9 @@ def _adam(l2_step) -> Evidence:
         "Counterexample to 'L2 = weight decay': with Adam the decay αλw is not the step on ∇L + λw (the penalty's "
         "gradient is rescaled by 1/√v̂). Corrected statement: an optimizer on L + (λ/2)‖w‖² steps on ∇L + λw; for "
         "plain and momentum SGD that is exactly weight decay with coefficient αλ; for adaptive optimizers it is not, "
-        f"and decoupled decay is AdamW (checked: the L2-gradient rule matches Adam, Adam(weight_decay) and SGD's "
-        f"two forms agree, decoupled decay is AdamW, within {L2_TOLERANCE:.2g}: {corrected}).",
+        f"and decoupled decay is AdamW (checked: the L2-gradient rule matches Adam; Adam(weight_decay), SGD(weight_decay) "
+        f"and SGD(momentum=0.9, weight_decay) each agree with the same optimizer on the L2-penalised loss; decoupled "
+        f"decay is AdamW; all within {L2_TOLERANCE:.2g}: {corrected}).",
         counterexample=f"Adam: the stated update is {gap_adam:.3g} from Adam on L+(λ/2)‖w‖² after {L2_STEPS} steps",
         corrected_statement="L2 penalty == weight decay for SGD (with or without momentum) only; Adam+L2 != AdamW",
         tolerance=L2_TOLERANCE,

@@ -146,7 +146,7 @@ class PairedOutcome:
         return (
             f"{self.positives} of {untied} untied seeds in the claimed direction ({self.ties} ties dropped); "
             f"exact two-sided sign test p = {self.pvalue:.3g} (α = {self.alpha:.1e}); median difference "
-            f"{self.median:.4g}, {100 * (1 - self.alpha):.1f}% CI [{self.ci[0]:.4g}, {self.ci[1]:.4g}]; "
+            f"{self.median:.4g}, {100 * (1 - self.alpha):.6g}% CI [{self.ci[0]:.4g}, {self.ci[1]:.4g}]; "
             f"mean difference {self.mean:.4g}. With {untied} untied seeds the test detects "
             f"|P(difference > 0) - 1/2| ≥ {shift:.3g} with power {REPORTED_POWER}; its power at the observed "
             f"q̂ = {self.rate:.3g} is {self.power_at_effect:.3g} (power {REPORTED_POWER} would need about "

@@ -1,4 +1,5 @@
-"""Paired experiments for the lectures' empirical claims about regularizers on small synthetic tasks.
+"""Paired experiments for the lectures' empirical claims about regularizers on small synthetic tasks, and, for
+the claims about images, also on a real image data set (scikit-learn's bundled 8×8 digits).
 
 Each `experiment_<name>` trains a baseline and one or more regularized arms on the same per-seed
 data from the same per-seed initialization (theory.experiments.net.train_arms), forms one paired
