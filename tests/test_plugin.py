@@ -155,8 +155,8 @@ def test_the_audit_runs_each_random_cell_under_every_seed_in_one_session_and_kee
     one_cell = "keep_count and numpy-dropout-cpu-float32"
     audit = selftest.flake_audit(3, first_seed=5, extra=["-k", one_cell])
     assert audit.seeds == [5, 6, 7] and audit.cases_per_run == [1, 1, 1]
-    # 12 examples (the dev profile), one binomial check each, under every seed; α is one run's, not a third of it
-    assert audit.checks_per_run == [12, 12, 12], audit.checks_per_run
+    # CI_EXAMPLES examples (the dev profile), one binomial check each, under every seed; α is one run's, not a third
+    assert audit.checks_per_run == [plugin.CI_EXAMPLES] * 3, audit.checks_per_run
     assert audit.designed_alpha_per_check == pytest.approx(budget.alpha_per_check(1.0))
     assert audit.failures == [] and audit.cells_run_once == 0
 

@@ -1,7 +1,7 @@
 """Covering arrays: every pair of option values in a few rows, so option combinations are tested by design.
 
 Hypothesis draws options independently, so a combination that only a few examples can hit (class weights ×
-ignore_index × reduction; mode='batch' × a batch of more than one sample) may be missing from the 12 examples
+ignore_index × reduction; mode='batch' × a batch of more than one sample) may be missing from the few examples
 of the ci profile. `pairwise(options)` returns rows (dicts) in which every pair of values of two different
 options appears at least once (a strength-2 covering array, built greedily: for k options of v values each,
 about v²·log k rows instead of the v^k of the full product). A property takes the rows as a
