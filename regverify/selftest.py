@@ -513,6 +513,7 @@ def flake_audit(
     devices: str | None = "cpu",
     workers: str | None = None,
     extra: Sequence[str] = (),
+    families: Sequence[Path] = (),
     on_total=lambda total: None,
     on_done=lambda nodeid, outcome: None,
 ) -> AuditResult:
@@ -531,8 +532,8 @@ def flake_audit(
         log = Path(scratch) / "audit.jsonl"
         run = runner.run_suite(
             log, impls=impls, devices=devices, profile="regverify-dev", conformance_only=True, workers=workers,
-            extra=[f"--audit-seeds={seeds}", f"--audit-first-seed={first_seed}", *extra], on_total=on_total,
-            on_done=on_done,
+            extra=[f"--audit-seeds={seeds}", f"--audit-first-seed={first_seed}", *extra], families=families,
+            on_total=on_total, on_done=on_done,
         )
         if run.exit_code not in (0, 1, 5):
             raise RuntimeError(f"the suite could not run (pytest exit {run.exit_code}):\n{run.terminal[-2000:]}")

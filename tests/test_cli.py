@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,13 @@ END_TO_END = {
                        "--impl", "tests.fault_targets.raising", "--impl", "tests.fault_targets.hanging",
                        "--impl", "tests.fault_targets.numpy_returning", "--device", "cpu", "-k", "survivors and float64",
                        "-q", "-p", "no:cacheprovider", "--report-log={out}/results.jsonl"],
+    # tests/test_plugin.py: an unrelated project in the same environment (its own `ci` profile and `target` fixture).
+    "foreign_project": [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"],
+    # tests/test_ledger.py: a lecturer's own claims module and notes (examples/mynotes), through the calls that
+    # `regverify report --claims mynotes.claims --lectures mynotes/notes` makes, in a process of its own.
+    "mynotes_report": [sys.executable, "-c", "import os, sys; os.chdir('examples'); sys.path.insert(0, '.'); "
+                       "from theory import lectures, ledger, render; lectures.set_lectures_dir('mynotes/notes'); "
+                       "ledger.use_claims_module('mynotes.claims'); render.write_claims_report('{out}', experiments='small')"],
     # tests/test_faults.py sends SIGINT / SIGTERM to these while the suite hangs in a target, over an earlier report.
     "report_sigint": [*REGVERIFY, "report", "--impl", "tests.fault_targets.hanging", "--device", "cpu",
                       "--only", "dropout", "--experiments", "small", "--out", OUT],
@@ -49,10 +57,12 @@ END_TO_END = {
 #: Extra environment of a run.
 #: The hanging target touches $REGVERIFY_HUNG_MARKER when its case has started (the signal tests wait for it).
 HUNG_MARKER = {"REGVERIFY_HUNG_MARKER": f"{OUT}.hung"}
+#: The foreign project runs as CI would run it, and imports regverify only if it were installed as a plugin.
+FOREIGN_ENV = {"CI": "true", "PYTHONPATH": ""}
 #: The faulty run's case timeout: its other cases take < 0.5 s of CPU, ≤ 3 s of wall at nice 10 beside the suite.
 FAULTY_CASE_TIMEOUT = "10"
 END_TO_END_ENV = {"faulty_targets": {"REGVERIFY_CASE_TIMEOUT": FAULTY_CASE_TIMEOUT},
-                  "report_sigint": HUNG_MARKER, "report_sigterm": HUNG_MARKER}
+                  "report_sigint": HUNG_MARKER, "report_sigterm": HUNG_MARKER, "foreign_project": FOREIGN_ENV}
 EARLIER_REPORT = {"index.md": "# the earlier report\n", "ledger.md": "# the earlier ledger\n",
                   "conformance/index.md": "# the earlier matrix\n"}
 
@@ -64,7 +74,18 @@ def _earlier_report(reports: Path) -> None:
 
 
 #: name -> what to lay down in the run's report folder before it starts.
-PREPARE = {"report_sigint": _earlier_report, "report_sigterm": _earlier_report,
+def _foreign_project(folder: Path) -> None:
+    from tests.test_plugin import FOREIGN_PROJECT
+
+    folder.mkdir(parents=True)
+    for name, text in FOREIGN_PROJECT.items():
+        (folder / name).write_text(textwrap.dedent(text))
+    (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider --hypothesis-profile ci\n")
+
+
+#: Runs whose working directory is their own folder (a project of their own), not the checkout.
+RUN_IN_THEIR_FOLDER = {"foreign_project"}
+PREPARE = {"report_sigint": _earlier_report, "report_sigterm": _earlier_report, "foreign_project": _foreign_project,
            "faulty_targets": lambda reports: reports.mkdir(parents=True)}
 
 
@@ -92,14 +113,15 @@ def start_end_to_end_runs(names: Iterable[str] = END_TO_END, *, background: bool
     for name in names:
         if name in _runs:
             continue
-        scratch = Path(tempfile.mkdtemp(prefix=f"regverify-{name}-"))
+        scratch = Path(tempfile.mkdtemp(prefix=f"e2e-{name}-"))
         if name in PREPARE:
             PREPARE[name](scratch / "reports")
         command = [str(scratch / "reports") if arg == OUT else arg.replace(OUT, str(scratch / "reports"))
                    for arg in END_TO_END[name]]
         with (scratch / "stdout").open("w") as stdout, (scratch / "stderr").open("w") as stderr:
             extra = {key: value.replace(OUT, str(scratch / "reports")) for key, value in END_TO_END_ENV.get(name, {}).items()}
-            process = subprocess.Popen(command, cwd=REPO, env={**env, **extra}, stdout=stdout,
+            cwd = scratch / "reports" if name in RUN_IN_THEIR_FOLDER else REPO
+            process = subprocess.Popen(command, cwd=cwd, env={**env, **extra}, stdout=stdout,
                                        stderr=stderr, text=True, preexec_fn=lower_priority)
         _runs[name] = Run(process, scratch)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -362,19 +360,16 @@ def test_rendering_covers_every_claim():
     assert md.index("| verdict | claims |") < md.index(f'<a id="{CLAIMS[0].id}"></a>')
 
 
-def test_a_lecturers_own_claims_module_gets_the_same_report(tmp_path):
+@pytest.mark.end_to_end("mynotes_report")
+def test_a_lecturers_own_claims_module_gets_the_same_report():
     # examples/mynotes: a note written for the purpose and its claims module, through the same calls that
-    # `regverify report --claims mynotes.claims --lectures mynotes/notes` makes (a subprocess: the ledger
-    # registry of this process stays the built-in one).
-    from pathlib import Path
+    # `regverify report --claims mynotes.claims --lectures mynotes/notes` makes (a subprocess started at collection,
+    # tests/test_cli.py: the ledger registry of this process stays the built-in one).
+    from tests.test_cli import finished
 
-    examples = Path(__file__).resolve().parent.parent / "examples"
-    out = tmp_path / "report"
-    code = ("import sys; sys.path.insert(0, '.'); from theory import lectures, ledger, render; "
-            "lectures.set_lectures_dir('mynotes/notes'); ledger.use_claims_module('mynotes.claims'); "
-            f"render.write_claims_report({str(out)!r}, experiments='small')")
-    run = subprocess.run([sys.executable, "-c", code], cwd=examples, capture_output=True, text=True, timeout=120)
+    run, folders = finished("mynotes_report")
     assert run.returncode == 0, run.stderr[-2000:]
+    out = folders.reports
     ledger_text, documents_text = (out / "ledger.md").read_text(), (out / "documents.md").read_text()
     assert "MYNOTES.DROPOUT.TEST_SCALE" in documents_text.split("What this document gets wrong")[1].split("###")[0]
     assert 'id="EMPIRICAL.' not in ledger_text, "the built-in ledger leaked into a lecturer's report"

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
-import textwrap
 from types import SimpleNamespace
 
 import pytest
@@ -92,14 +88,11 @@ FOREIGN_PROJECT = {
 }
 
 
-def test_a_foreign_project_in_the_same_environment_keeps_its_profile_examples_and_target_fixture(tmp_path):
-    for name, text in FOREIGN_PROJECT.items():
-        (tmp_path / name).write_text(textwrap.dedent(text))
-    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider --hypothesis-profile ci\n")
-    env = {**os.environ, "CI": "true"}
-    env.pop("PYTHONPATH", None)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+@pytest.mark.end_to_end("foreign_project")
+def test_a_foreign_project_in_the_same_environment_keeps_its_profile_examples_and_target_fixture():
+    from tests.test_cli import finished
+
+    done, _ = finished("foreign_project")  # FOREIGN_PROJECT in a folder of its own, under CI=true
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "4 passed" in done.stdout, done.stdout[-2000:]
 
@@ -153,7 +146,7 @@ def test_the_audit_runs_each_random_cell_under_every_seed_in_one_session_and_kee
     from regverify import selftest
 
     one_cell = "keep_count and numpy-dropout-cpu-float32"
-    audit = selftest.flake_audit(3, first_seed=5, extra=["-k", one_cell])
+    audit = selftest.flake_audit(3, first_seed=5, extra=["-k", one_cell], families=[plugin.SUITE_DIR / "test_dropout.py"])
     assert audit.seeds == [5, 6, 7] and audit.cases_per_run == [1, 1, 1]
     # CI_EXAMPLES examples (the dev profile), one binomial check each, under every seed; α is one run's, not a third
     assert audit.checks_per_run == [plugin.CI_EXAMPLES] * 3, audit.checks_per_run
