@@ -1,5 +1,5 @@
-"""Adapters to timm's regularizers: drop_path (stochastic depth) and drop_block_2d (DropBlock), through the
-operation specs.
+"""Adapters to timm's regularizers: drop_path (stochastic depth), drop_block_2d (DropBlock), Mixup/CutMix and
+RandomErasing, through the operation specs.
 
 Install: timm needs torchvision, so it shares the torchvision environment (see impls/torchvision):
 
@@ -11,8 +11,9 @@ timm draws from torch's global RNG: each call seeds it from the caller's generat
 Not adapted: timm.loss.LabelSmoothingCrossEntropy takes (N, K) logits and index targets and returns the mean
 only (no reduction, class weights or ignored index), so it cannot serve the protocol's label_smoothing_cross_entropy,
 whose properties draw those options; on (N, K) it equals F.cross_entropy(label_smoothing=ε) (checked by hand:
-1.5025 both on a 5×3 example). timm's RandomErasing draws from Python's global ``random`` and returns no box; it
-needs an adapter that reconstructs its draws (future work).
+1.5025 both on a 5×3 example). timm.data.random_erasing.RandomErasing (mode='const', one box) is adapted as random_erasing: it
+draws from Python's global ``random``, which each call seeds from the caller's generator and restores; it returns
+no box, so the box is read by replaying the same seed on an image of ones (the erased pixels are its zeros).
 
 timm.data.Mixup (mode='batch', prob=1, label_smoothing=0) is adapted for mixup (cutmix_alpha=0) and CutMix
 (mixup_alpha=0): it draws λ (and the box) from NumPy's global RNG, which each call seeds from the caller's
@@ -24,6 +25,7 @@ its _mix_batch makes in that order. Its partner is x.flip(0): sample i mixes wit
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Iterator
 
 import numpy as np
@@ -31,6 +33,7 @@ import timm
 import torch
 from timm.data import Mixup as _Mixup
 from timm.data.mixup import cutmix_bbox_and_lam as _cutmix_bbox_and_lam
+from timm.data.random_erasing import RandomErasing as _RandomErasing
 from timm.layers import drop_block_2d as _drop_block_2d
 from timm.layers import drop_path as _drop_path
 
@@ -79,9 +82,14 @@ FINDINGS: dict[str, str] = {
     **{f"test_dropblock_drops_whole_blocks_and_rescales_by_numel_over_kept[timm-cpu-{dtype}]": _DROPBLOCK
        for dtype in ("float16", "bfloat16", "float32", "float64")},
     "test_dropblock_on_a_block_sized_map_drops_it_with_probability_p[timm-cpu-float32]": _DROPBLOCK,
+    **{f"random_erasing:p={v}": "timm.data.random_erasing.RandomErasing accepts probability outside [0, 1] (it compares "
+       "random.random() > probability, so p > 1 always erases and p < 0 never does, silently)" for v in ("2.0", "-0.1")},
 }
 
-__all__ = ["stochastic_depth", "dropblock2d", "mixup", "cutmix"]
+__all__ = ["stochastic_depth", "dropblock2d", "mixup", "cutmix", "random_erasing"]
+
+#: timm's RandomErasing(mode='const') fills with 0 only ('rand' and 'pixel' draw normal colours per box or pixel).
+ERASING_VALUES = (0.0,)
 
 
 def _replayed(function, x: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -159,3 +167,38 @@ def cutmix(x: torch.Tensor, y_onehot: torch.Tensor, alpha: float = 1.0, *,
     x_mixed, y_mixed, lam, box, permutation = _mixed(x, y_onehot, generator, mixup_alpha=0.0, cutmix_alpha=alpha)
     y1, y2, x1, x2 = (0, 0, 0, 0) if box is None else (int(v) for v in box)
     return x_mixed, y_mixed, (lam, (y1, y2, x1, x2), permutation)
+
+
+@contextlib.contextmanager
+def _python_random_seeded(seed: int) -> Iterator[None]:
+    """Python's global ``random`` seeded for the block and restored after it (timm's RandomErasing reads it)."""
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def random_erasing(x: torch.Tensor, p: float = 0.5, scale: tuple[float, float] = (0.02, 0.33),
+                   ratio: tuple[float, float] = (0.3, 3.3), *, value: str | float = 0.0,
+                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """timm RandomErasing(probability=p, min_area, max_area = scale, min_aspect, max_aspect = ratio, mode='const')
+    on a copy of the batch; boxes (y1, y2, x1, x2) from replaying the seed on ones, (0, 0, 0, 0) if not erased."""
+    if value != 0.0:
+        raise ValueError(f"random_erasing: timm's mode='const' erases with 0 only, got value={value!r}")
+    seed = int(torch.randint(0, 2**32, (1,), generator=generator).item()) if generator is not None else \
+        int(torch.randint(0, 2**32, (1,)).item())
+    eraser = _RandomErasing(probability=p, min_area=scale[0], max_area=scale[1], min_aspect=ratio[0],
+                            max_aspect=ratio[1], mode="const", device=x.device)
+    with _python_random_seeded(seed):
+        out = eraser(x.detach().clone())
+    with _python_random_seeded(seed):
+        erased = eraser(torch.ones_like(x)) == 0
+    boxes = torch.zeros((x.shape[0], 4), dtype=torch.long, device=x.device)
+    for image in range(x.shape[0]):
+        rows = erased[image].any(dim=0).any(dim=1).nonzero()
+        cols = erased[image].any(dim=0).any(dim=0).nonzero()
+        if rows.numel():
+            boxes[image] = torch.stack([rows.min(), rows.max() + 1, cols.min(), cols.max() + 1])
+    return out, boxes

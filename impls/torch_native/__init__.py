@@ -35,6 +35,12 @@ _NO_PENALTY_API = ("PyTorch has no penalty function to validate λ: the adapter 
                    "users write it, and a negative weight turns the penalty into a reward")
 #: PyTorch accepts these invalid calls silently (PyTorch 2.13): the suite reports each as a finding.
 FINDINGS = {
+    # Only where torchvision is installed (it adapts torchvision.transforms.RandomErasing as random_erasing).
+    "test_random_erasing_finishes_and_erases_nothing_when_no_box_fits[torch-native-cpu-float32-1x3x1x1]":
+        "torchvision.transforms.RandomErasing.get_params accepts a box of side 0 (h = int(round(sqrt(s·H·W·r))) = 0 "
+        "passes `h < img_h`) and stops trying: on a 1×1 image it returns the empty box (1, 1, 1, 1) as the erased "
+        "region; nothing is erased, but on larger images such a draw ends the ten attempts early, so images are "
+        "erased with probability below p",
     "label_smoothing_cross_entropy:epsilon=-0.1": "F.cross_entropy(label_smoothing=-0.1) is computed, no error",
     "label_smoothing_cross_entropy:epsilon=nan": "F.cross_entropy(label_smoothing=nan) treats NaN as 0, no error",
     "l2_penalty:lam=-1.0": _NO_PENALTY_API,

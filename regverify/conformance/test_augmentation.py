@@ -60,6 +60,9 @@ class ImageCase:
         return target.asarray(self.values(), dtype, device or "cpu")
 
     def run(self, target, operation: str, dtype: str, device: str | None, x=None):
+        # A library may fill with fewer values (kornia: constants in [0, 1]; timm: 0): ERASING_VALUES names them.
+        if "value" in self.params and operation in ("random_erasing", "cutout"):
+            assume(self.params["value"] in getattr(target.module, "ERASING_VALUES", (0.0, 2.5, "random")))
         x = self.inputs(target, dtype, device) if x is None else x
         return x, getattr(target.module, operation)(x, **self.params, generator=target.generator(self.seed, device or "cpu"))
 
@@ -455,8 +458,6 @@ def box_mask(shape: tuple[int, ...], boxes: np.ndarray) -> np.ndarray:
 @given(data=st.data())
 def test_erasing_sets_exactly_the_returned_box_inside_the_image(target, operation, device, dtype, data):
     case = data.draw(image_cases(erasing_params[operation]), label="case")
-    # A library may erase with fewer fill values (kornia: constants in [0, 1] only): ERASING_VALUES names them.
-    assume(case.params["value"] in getattr(target.module, "ERASING_VALUES", (0.0, 2.5, "random")))
     x, (out, boxes) = case.run(target, operation, dtype, device)
     replay = case.replay(target, operation, device, dtype)
     boxes = as_numpy(boxes).astype(np.int64)
