@@ -1,5 +1,9 @@
-"""Adapters to torchvision: torchvision.ops (stochastic_depth, drop_block2d) and the v2 transforms (flips, MixUp,
-CutMix) and RandomErasing, through the operation specs.
+"""Adapters to torchvision: torchvision.ops (stochastic_depth, drop_block2d) and the v2 transforms (flips, crops,
+rotations, MixUp, CutMix) and RandomErasing, through the operation specs.
+
+Not adapted: v2.ColorJitter applies brightness, contrast and saturation in a random order (params["fn_idx"]),
+where the protocol's color_jitter composes them in a fixed one; v2.GaussianNoise returns no noise and clips to
+[0, 1] by default (clip=True), so the protocol's out = x + noise cannot be read from it.
 
 Install: torchvision needs the torch release its build was made for, so it lives in its own environment:
 
@@ -60,9 +64,47 @@ FINDINGS: dict[str, str] = {
     **{f"test_dropblock_drops_whole_blocks_and_rescales_by_numel_over_kept[torchvision-cpu-{dtype}]": _DROPBLOCK
        for dtype in ("float16", "bfloat16", "float32", "float64")},
     "test_dropblock_on_a_block_sized_map_drops_it_with_probability_p[torchvision-cpu-float32]": _DROPBLOCK,
+    "random_rotation:degrees=270.0": "v2.RandomRotation(270) is accepted and draws angles uniform on [-270, 270] "
+                                     "(a range wider than a full turn: angles are no longer uniform on the circle)",
+    "random_crop:padding=-1": "v2.RandomCrop(padding=-1) is accepted: the negative padding trims a pixel from every "
+                              "border before cropping, instead of an error",
+    "random_crop:size=0": "v2.RandomCrop(0) is accepted and returns an empty (C, 0, 0) crop",
 }
 
-__all__ = ["stochastic_depth", "dropblock2d", "random_hflip", "random_vflip", "mixup", "cutmix", "random_erasing"]
+__all__ = ["stochastic_depth", "dropblock2d", "random_hflip", "random_vflip", "mixup", "cutmix", "random_erasing",
+           "random_crop", "random_rotation"]
+
+
+def _image_by_image(transform, x: torch.Tensor, generator: torch.Generator | None) -> tuple[torch.Tensor, list[dict]]:
+    """A v2 transform image by image through its public make_params / transform: the parameters each image was
+    given are exactly those it was transformed with (the global RNG seeded from `generator`, then restored)."""
+    images, parameters = [], []
+    with seeded_from(generator, x.device):
+        for image in x:
+            params = transform.make_params([image])
+            images.append(transform.transform(image, params))
+            parameters.append(params)
+    return torch.stack(images), parameters
+
+
+def random_crop(x: torch.Tensor, size: int | tuple[int, int], padding: int = 0, *,
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """v2.RandomCrop(size, padding, fill=0) image by image; offsets (top, left) in the padded image."""
+    out, parameters = _image_by_image(_v2.RandomCrop(size, padding=padding or None, fill=0), x, generator)
+    offsets = [(p["top"], p["left"]) if p["needs_crop"] else (0, 0) for p in parameters]
+    return out, torch.tensor(offsets, dtype=torch.long, device=x.device)
+
+
+def random_rotation(x: torch.Tensor, degrees: float, *, interpolation: str = "nearest", fill: float = 0.0,
+                    generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """v2.RandomRotation(degrees, interpolation, fill) image by image (about the image centre, counterclockwise);
+    the angles are its params["angle"]."""
+    modes = {"nearest": _v2.InterpolationMode.NEAREST, "bilinear": _v2.InterpolationMode.BILINEAR}
+    if interpolation not in modes:
+        raise ValueError(f"random_rotation: interpolation must be one of {sorted(modes)}, got {interpolation!r}")
+    out, parameters = _image_by_image(_v2.RandomRotation(degrees, interpolation=modes[interpolation], fill=fill),
+                                      x, generator)
+    return out, torch.tensor([p["angle"] for p in parameters], dtype=x.dtype, device=x.device)
 
 
 def _fixed_generator(generator: torch.Generator | None, device: torch.device) -> torch.Generator:
