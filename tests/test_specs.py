@@ -58,6 +58,8 @@ def test_spec_tables_are_well_formed(name):
         assert spec.stochastic and spec.example, f"{name}: a law or structure needs a stochastic example call"
     findings = load_target("torch-native").findings()
     for key in findings:
+        if key.startswith("test_"):  # a cell's finding (property[cell id]), matched by the plugin, not a call's
+            continue
         operation, _, label = key.partition(":")
         assert operation in OPERATIONS and label in [c.label for c in OPERATIONS[operation].invalid], (
             f"torch-native FINDINGS names {key!r}, which is no invalid case of the specs")
