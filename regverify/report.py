@@ -413,6 +413,7 @@ def lecture_code_results(scratch: Path) -> dict[str, list[PropertyResult]]:
     """
     import subprocess
     import sys
+    import tempfile
 
     from impls.protocol import OPERATIONS, TargetLoadError, load_target
     from regverify.runner import family_files, read_reportlog
@@ -432,8 +433,10 @@ def lecture_code_results(scratch: Path) -> dict[str, list[PropertyResult]]:
         command = [sys.executable, "-m", "pytest", *map(str, family_files([*families, "every_operation"])),
                    "--impl", str(document), "--conformance-only", "--device", "cpu", "-q", "-p", "no:cacheprovider",
                    "--hypothesis-profile", "regverify-check", f"--report-log={log}"]
-        subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=scratch,
-                       env={**os.environ, "OMP_NUM_THREADS": "1"})
+        with tempfile.TemporaryDirectory(prefix="regverify-lecture-") as elsewhere:
+            # Run outside the report folder: Hypothesis keeps a .hypothesis/ cache in the working directory.
+            subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=elsewhere,
+                           env={**os.environ, "OMP_NUM_THREADS": "1"})
         if log.exists():
             found[document.name] = read_reportlog(log)
     return found

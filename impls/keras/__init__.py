@@ -116,11 +116,10 @@ FINDINGS: dict[str, str] = {
        for dtype in dtypes},
     **{f"{prop}[keras-{op}cpu{dtype}]": "keras.layers.AlphaDropout(rate=1.0) is accepted by its constructor "
        "(0 ≤ rate ≤ 1) and its call raises ZeroDivisionError: ((1 - rate)·(1 + rate·α'²)) ** -0.5 at rate 1"
+       # Any cell of the affine-map property whose examples draw p = 1 (which cells do depends on the draws).
        for prop, op, dtype in (("test_alpha_dropout_at_p_1_follows_the_declared_rule", "", ""),
                                ("test_alpha_dropout_is_the_affine_selu_map_on_its_mask_and_eval_is_the_identity",
-                                "alpha_dropout-", "-float32"),
-                               ("test_alpha_dropout_is_the_affine_selu_map_on_its_mask_and_eval_is_the_identity",
-                                "feature_alpha_dropout-", "-float32"))},
+                                "*", "*"))},
     **{f"{prop}[keras-cpu-{dtype}]": "keras.losses.categorical_crossentropy(label_smoothing=ε, axis=1) reads the class "
        "count K from the last axis (ops.shape(y_true)[-1]), not from `axis`: on (N, K, L) logits it smooths with ε/L "
        "instead of ε/K (the historical Keras bug is still in Keras 3)"
@@ -131,6 +130,15 @@ FINDINGS: dict[str, str] = {
                             ("test_smoothed_cross_entropy_gradient_matches_central_differences", ("float64",)),
                             ("test_smoothed_cross_entropy_passes_torch_gradcheck", ("float64",)))
        for dtype in dtypes},
+    # Every (N, K, L) row: which rows' drawn examples show it depends on the draws.
+    "test_smoothed_cross_entropy_matches_the_formula_for_every_pair_of_options[keras-cpu-*layout=spatial]":
+        "keras.losses.categorical_crossentropy(label_smoothing=ε, axis=1) reads K from the last axis, not `axis` (ε/L "
+        "instead of ε/K on (N, K, L) logits)",
+    "test_normalization_is_invariant_to_shift_and_positive_scale_up_to_the_eps_effect[keras-*]":
+        "keras.ops.moments (batch and layer normalization) computes the variance as E[x²] − E[x]² (its source: "
+        "'faster but less numerically stable'): under a shift b = ±100 of a batch of 2 the float32 variance loses "
+        "digits to cancellation, and the normalized output moves by 1.7× the bound a two-pass variance meets; in "
+        "float64 the layers also compute in float32",
     **{f"test_smoothed_cross_entropy_matches_the_formula_for_every_pair_of_options[keras-cpu-{row}]":
        "keras.losses.categorical_crossentropy(label_smoothing=ε, axis=1) reads K from the last axis, not `axis` (ε/L "
        "instead of ε/K on (N, K, L) logits); and in float64 a reduced Keras loss comes back in float32 "
