@@ -233,6 +233,7 @@ def variance_power(n: int, ratio: float, alpha: float) -> float:
     return float(sps.chi2.cdf(low / ratio, dof) + sps.chi2.sf(high / ratio, dof))
 
 
+@functools.lru_cache(maxsize=1024)
 def variance_sample_size(design: Design) -> int:
     """Smallest n with power ≥ design.power against variance ratios 1 + delta and 1/(1 + delta)."""
     ratios = (1 + design.delta, 1 / (1 + design.delta))

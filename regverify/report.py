@@ -499,11 +499,11 @@ def _outcome_table(run: SuiteRun) -> list[str]:
 
 def report_targets(named: list[str] | None, *, libraries: bool = True) -> list[str]:
     """What a report checks: the targets named; else the built-in ones and every library target installed here."""
-    from impls.protocol.target import DEFAULT_TARGETS, library_targets
+    from impls.protocol.target import DEFAULT_TARGETS, installed_library_targets
 
     if named:
         return list(named)
-    return [*DEFAULT_TARGETS, *(name for name, absent in library_targets().items() if libraries and absent is None)]
+    return [*DEFAULT_TARGETS, *(installed_library_targets() if libraries else [])]
 
 
 def _library_table(run: SuiteRun) -> list[str]:

@@ -3,6 +3,12 @@
 import pytest
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    from regverify.conformance.plugin import add_full_option
+
+    add_full_option(parser)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from regverify.conformance.plugin import register_markers
 
@@ -15,6 +21,20 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     # Tests that wait for an end-to-end run go last (stable sort: the rest keep their order), so the runs
     # started below have the whole suite's time to finish on the other core.
     items.sort(key=lambda item: item.get_closest_marker("end_to_end") is not None)
+    if not config.getoption("full"):
+        later = [item for item in items if item.get_closest_marker("full") is not None]
+        if later:
+            config.hook.pytest_deselected(items=later)
+            items[:] = [item for item in items if item.get_closest_marker("full") is None]
+            config._regverify_full_deselected = len(later)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    left = getattr(config, "_regverify_full_deselected", 0)
+    if left:
+        terminalreporter.write_line(
+            f"regverify: {left} meta-tests of the full tier not run (the checker's guarantees at full size); "
+            "`python -m pytest --full` runs them and checks PyTorch's built-ins and the installed libraries, as CI does")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

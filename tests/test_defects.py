@@ -27,6 +27,7 @@ def _expected_outcome(defect) -> pytest.MarkDecorator | tuple:
     return pytest.mark.xfail(strict=True, reason=f"known gap in the suite, should be caught by {defect.known_gap}")
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("defect", [pytest.param(d, id=d.module, marks=_expected_outcome(d)) for d in CATALOGUE])
 def test_catalogued_defect_is_caught_by_its_named_property_for_the_right_reason(defect, monkeypatch):
     # A defect that never returns must fail its termination property, not wait out the default limit: the

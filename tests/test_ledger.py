@@ -220,6 +220,7 @@ MUTATIONS = [(c, kind) for i, c in enumerate(WITH_SUBJECT) for j, kind in enumer
              if ALL_MUTATIONS or j == i % len(KINDS)]
 
 
+@pytest.mark.full
 @pytest.mark.parametrize(("claim", "kind"), MUTATIONS, ids=[f"{c.id}-{k}" for c, k in MUTATIONS])
 def test_a_mutated_subject_changes_the_verdict(claim, kind):
     original = claim.evaluate()

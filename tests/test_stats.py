@@ -146,6 +146,7 @@ def test_ks_test_has_level_alpha_and_its_designed_power(alternative, seed):
                               what=f"ks_test(n={n}) against a {alternative} law at sup-distance {design.delta}")
 
 
+@pytest.mark.full
 def test_ks_sample_size_is_within_ten_percent_of_the_exact_single_point_minimum():
     # The KS test sees a CDF error at any point; the exact binomial test of F(t) at one known t is the
     # floor. The ratio is the price of not knowing t: about ((√(ln(2/α)/2) + z_β/2) / (z_α/2/2 + z_β/2))².
@@ -225,6 +226,7 @@ def _assert_matches_probability(hits: int, runs: int, probability: float, what: 
         f"{stats.binomial_detectable_delta(runs, probability, budget.alpha(), 0.99):.3f} with power 0.99]")
 
 
+@pytest.mark.full
 def test_binomial_dp_equals_brute_force_enumeration_of_every_count_path():
     # A design small enough to enumerate: every sequence of block counts, each with its probability, run
     # through the rule (binomial_decide) itself. The DP must give the same rejection probability and draws.
@@ -250,6 +252,7 @@ def test_binomial_dp_equals_brute_force_enumeration_of_every_count_path():
             assert dp.expected_draws == pytest.approx(draws, rel=1e-12), f"DP expected draws at p={p}"
 
 
+@pytest.mark.full
 @pytest.mark.parametrize(("p0", "delta"), [(0.5, 0.01), (0.5, 0.05), (0.8, 0.05), (0.99, 0.05), (0.0, 0.05)])
 def test_sequential_binomial_exact_level_is_at_most_alpha_and_power_reaches_the_design(p0, delta):
     # The level is Ville's bound; the DP computes the exact value (plus what it truncated, ≤ 1e-25).
@@ -272,6 +275,7 @@ def test_sequential_binomial_draws_at_least_4x_fewer_than_the_fixed_test_under_t
     assert 4 * expected <= fixed, f"expected draws under H0 {expected:.0f}, but should be ≤ the fixed minimum {fixed} / 4"
 
 
+@pytest.mark.full
 @settings(max_examples=SEQUENTIAL_EXAMPLES)
 @given(p0=rates, truth=st.sampled_from(["null", "low", "high", "far"]), seed=SEEDS)
 def test_sequential_binomial_simulated_decisions_match_the_exact_dp(p0, truth, seed):
@@ -302,6 +306,7 @@ def test_sequential_binomial_simulated_decisions_match_the_exact_dp(p0, truth, s
         assert (outcome.reject, outcome.draws) == (bool(again[0]), int(draws[0])), f"run {run}: runner and rule disagree"
 
 
+@pytest.mark.full
 def test_sequential_variance_exact_level_and_power_by_the_grid_dp():
     # A variance design the suite uses (δ = 0.25; `regverify bench` runs the DP for every design a run uses);
     # the DP on a grid (8× the default cell keeps it cheap: its rounding moves log Λ by about 0.08) must show
@@ -366,6 +371,7 @@ def test_sequential_designs_reject_bad_parameters():
                                       -1.0)
 
 
+@pytest.mark.full
 def test_wald_lower_bounds_sit_below_the_sequential_tests_expected_draws():
     # Wald's bound holds for every test looking after every draw: the block-wise test cannot beat it.
     seq = stats.binomial_sequential_design(0.5, SUITE_KEEP_DESIGN)

@@ -39,6 +39,8 @@ def register_documents(documents: dict[str, str]) -> None:
         DOCUMENTS[title] = filename
     _headings.cache_clear()
     _lines.cache_clear()
+    _squashed.cache_clear()
+    _document_page_markers.cache_clear()
 
 
 def set_lectures_dir(directory: Path | str) -> None:
@@ -127,9 +129,14 @@ def _page_markers(lines: tuple[str, ...]) -> frozenset[str]:
     return frozenset(h for h, n in counts.items() if n >= 5)
 
 
-def heading_path(lines: tuple[str, ...], line_index: int) -> list[str]:
+@functools.cache
+def _document_page_markers(directory: str, filename: str) -> frozenset[str]:
+    return _page_markers(_lines(directory, filename))
+
+
+def heading_path(lines: tuple[str, ...], line_index: int, *, markers: frozenset[str] | None = None) -> list[str]:
     """The headings (outermost first) that enclose the 0-based line `line_index`, page markers left out."""
-    markers = _page_markers(lines)
+    markers = _page_markers(lines) if markers is None else markers
     stack: list[tuple[int, str]] = []
     for line in lines[: line_index + 1]:
         level = _heading_level(line)
@@ -163,17 +170,13 @@ class Location:
         return f"{self.first_line}" if self.first_line == self.last_line else f"{self.first_line}–{self.last_line}"
 
 
-def locate(document_title: str, quote: str, section: str | None = None) -> Location | None:
-    """The first place `quote` occurs (whitespace-insensitive) in the document, preferring one under
-    `section`; None when the quote is not in the document."""
-    path = document_path(document_title)
-    if path is None or not path.is_file() or not quote.strip():
-        return None
-    lines = _lines(str(path.parent), path.name)
-    # Squashed text with, per character, the line it came from.
+@functools.cache
+def _squashed(directory: str, filename: str) -> tuple[str, tuple[int, ...]]:
+    """The document with every run of whitespace (line breaks included) squashed to one space, and per
+    character the 0-based line it came from: built once per document, since every quote is searched in it."""
     chars: list[str] = []
     owner: list[int] = []
-    for number, line in enumerate(lines):
+    for number, line in enumerate(_lines(directory, filename)):
         for ch in line.strip() + " ":
             if ch.isspace():
                 if chars and chars[-1] == " ":
@@ -181,13 +184,25 @@ def locate(document_title: str, quote: str, section: str | None = None) -> Locat
                 ch = " "
             chars.append(ch)
             owner.append(number)
-    text = "".join(chars)
+    return "".join(chars), tuple(owner)
+
+
+def locate(document_title: str, quote: str, section: str | None = None) -> Location | None:
+    """The first place `quote` occurs (whitespace-insensitive) in the document, preferring one under
+    `section`; None when the quote is not in the document."""
+    path = document_path(document_title)
+    if path is None or not path.is_file() or not quote.strip():
+        return None
+    directory, filename = str(path.parent), path.name
+    lines = _lines(directory, filename)
+    markers = _document_page_markers(directory, filename)
+    text, owner = _squashed(directory, filename)
     needle = _squash(quote)
     found: list[Location] = []
     start = text.find(needle)
     while start >= 0:
         first, last = owner[start], owner[start + len(needle) - 1]
-        found.append(Location(first + 1, last + 1, tuple(heading_path(lines, first))))
+        found.append(Location(first + 1, last + 1, tuple(heading_path(lines, first, markers=markers))))
         start = text.find(needle, start + 1)
     if not found:
         return None

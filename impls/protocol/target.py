@@ -22,10 +22,13 @@ BUILTIN_TARGETS: dict[str, str] = {
     "torchvision": "impls.torchvision",
     "timm": "impls.timm",
 }
-#: The targets a run checks when none is named: ours and PyTorch's built-ins, always installed, and cheap
-#: enough for the default suite's time budget. Library targets run when named (`regverify check keras`,
-#: `pytest --impl keras`); `library_targets()` says which of them are installed.
+#: The targets a report or `pytest --full` checks when none is named: ours and PyTorch's built-ins, always
+#: installed; both add every library target installed here (`library_targets()` says which). Library targets
+#: also run when named (`regverify check keras`, `pytest --impl keras`).
 DEFAULT_TARGETS: tuple[str, ...] = ("numpy", "torch", "torch-native")
+#: What a plain `pytest` checks on every change: regverify's own references, the code a change here can break.
+#: PyTorch's built-ins and the other libraries change only with their releases; CI (`pytest --full`) checks them.
+PER_CHANGE_TARGETS: tuple[str, ...] = ("numpy", "torch")
 #: Library targets: short name -> (the package they adapt, the extra that installs it).
 LIBRARY_TARGETS: dict[str, tuple[str, str]] = {
     "keras": ("keras", "pip install 'regverify[keras]'"),
@@ -42,6 +45,11 @@ def library_targets() -> dict[str, str | None]:
 
     return {name: None if importlib.util.find_spec(package) is not None else f"not installed: {package} ({install})"
             for name, (package, install) in LIBRARY_TARGETS.items()}
+
+def installed_library_targets() -> list[str]:
+    """The library targets whose package is installed here, in LIBRARY_TARGETS' order."""
+    return [name for name, absent in library_targets().items() if absent is None]
+
 
 BACKENDS = ("numpy", "torch")
 TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64")

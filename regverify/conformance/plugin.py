@@ -36,7 +36,7 @@ from regstats import budget
 #: Examples per cell in the per-change profiles (ci, dev, check). Every cell (target × operation × device ×
 #: dtype) draws its own, so a property of ~18 cells sees ~200 examples in one ci run; nightly runs take
 #: THOROUGH_EXAMPLES.
-CI_EXAMPLES = 12
+CI_EXAMPLES = 10
 THOROUGH_EXAMPLES = 120
 
 _PROFILE_SETTINGS = dict(deadline=None, print_blob=True,
@@ -60,6 +60,15 @@ PROFILES = {
 }
 for _name, _profile in PROFILES.items():
     settings.register_profile(_name, _profile)
+
+
+def per_cell_examples(n: int) -> settings:
+    """Settings for a property that needs fewer examples per cell than the profile gives: `n` in the per-change
+    profiles, `n` times as many as the active profile gives beyond them (thorough, scheduled: 10 n). Read at
+    import, after pytest_configure has loaded the profile."""
+    return settings(max_examples=max(1, round(n * settings.default.max_examples / CI_EXAMPLES)))
+
+
 #: Examples per test relative to the default profiles; the false-failure budget is split over them.
 PROFILE_MULTIPLIER = {"regverify-ci": 1.0, "regverify-dev": 1.0, "regverify-thorough": THOROUGH_EXAMPLES / CI_EXAMPLES,
                       "regverify-check": 1.0, "regverify-scheduled": THOROUGH_EXAMPLES / CI_EXAMPLES}
@@ -76,15 +85,29 @@ def profile_name(short: str) -> str:
             else f"regverify-{short}")
 
 
+def add_full_option(parser: pytest.Parser) -> None:
+    """``--full``: the per-change suite plus what CI adds to it: the cells of PyTorch's built-ins and of every
+    library target installed here (keras, kornia, ...), and the meta-tests marked ``full``, which re-derive the
+    checker's own guarantees at full size. Both conftests declare it, since either directory can be run alone; the second declaration is a no-op."""
+    try:
+        parser.addoption("--full", action="store_true", default=False,
+                         help="also check PyTorch's built-ins (torch-native) and every library target installed, and "
+                              "run the meta-tests marked full (CI runs this)")
+    except ValueError:  # declared already by the other conftest
+        pass
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
+    add_full_option(parser)
     group = parser.getgroup("regverify", "regverify conformance suite")
     group.addoption(
         "--impl",
         action="append",
         default=None,
         metavar="MODULE",
-        help="target to check: numpy, torch, torch-native, a dotted module path or a file path (repeatable; "
-        "default: $REGVERIFY_IMPL or all built-in targets)",
+        help="target to check: numpy, torch, torch-native, keras, kornia, torchvision, timm, a dotted module path or "
+        "a file path (repeatable; default: $REGVERIFY_IMPL, else numpy and torch, and under --full also torch-native "
+        "and every library installed)",
     )
     group.addoption(
         "--device",
@@ -116,9 +139,10 @@ def _selected_targets(config: pytest.Config) -> list:
     if not specs and os.environ.get("REGVERIFY_IMPL"):
         specs = [s for s in os.environ["REGVERIFY_IMPL"].split(",") if s]
     if not specs:
-        from impls.protocol.target import DEFAULT_TARGETS
+        from impls.protocol.target import DEFAULT_TARGETS, PER_CHANGE_TARGETS, installed_library_targets
 
-        specs = list(DEFAULT_TARGETS)
+        specs = ([*DEFAULT_TARGETS, *installed_library_targets()] if config.getoption("full", False)
+                 else list(PER_CHANGE_TARGETS))
     try:
         return [load_target(spec) for spec in specs]
     except TargetLoadError as error:
@@ -263,6 +287,7 @@ MARKERS = (
     "requires(*capabilities): a cell is generated only for targets that have them",
     "spec_cases(field): one cell per operation whose spec has field (and per entry)",
     "tier(name): theory (default), edge or contract",
+    "full: a meta-test that re-derives a guarantee of the checker at full size; runs under --full (CI), not per change",
 )
 
 

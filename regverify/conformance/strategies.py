@@ -6,6 +6,7 @@ make the arrays, so examples stay cheap and every failure is replayable from a f
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +16,23 @@ from hypothesis import strategies as st
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 
 
+_SIGNS = np.array([-1.0, 1.0])
+
+
 def case_values(data_seed: int, shape: tuple[int, ...], *, low: float = 0.5, high: float = 8.0) -> np.ndarray:
-    """Nonzero float64 values with random signs and magnitudes in [low, high): ratios out/x are defined."""
+    """Nonzero float64 values with random signs and magnitudes in [low, high): ratios out/x are defined.
+    A fresh, writable array each call (a property may modify what it was given)."""
+    return _case_values(data_seed, tuple(shape), low, high).copy()
+
+
+@functools.lru_cache(maxsize=512)
+def _case_values(data_seed: int, shape: tuple[int, ...], low: float, high: float) -> np.ndarray:
+    # A property asks for its case's input once per call it makes. The signs index [-1, 1] with the
+    # same integers Generator.choice draws, so the values equal rng.choice([-1.0, 1.0], shape)'s.
     rng = np.random.default_rng(data_seed)
-    return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
+    values = rng.uniform(low, high, shape) * _SIGNS[rng.integers(0, 2, shape)]
+    values.setflags(write=False)
+    return values
 
 
 @dataclass(frozen=True)
