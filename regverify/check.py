@@ -44,7 +44,7 @@ TIER_MEANING = {
     "edge": "boundary parameters and values",
     "contract": "invalid input, error messages, protocol defaults",
 }
-DEFAULT_PROFILE = "regverify-check"  # regverify-ci without shrinking (see the plugin's PROFILES)
+DEFAULT_PROFILE = "regverify-check"  # regverify-ci's examples, derandomized, no shrinking (the plugin's PROFILES)
 DEFAULT_CALL_TIMEOUT = 10.0
 DEFAULT_CASE_TIMEOUT = 120.0
 
@@ -306,14 +306,13 @@ def _quiet_user_directory(scratch: Path) -> Iterator[None]:
     """No .hypothesis/ (Hypothesis' example database and cache) and no __pycache__/ beside the user's code."""
     from hypothesis import configuration
 
-    previous_home = getattr(configuration, "__hypothesis_home_directory", None)  # None: Hypothesis' default
     previous_bytecode = sys.dont_write_bytecode
     configuration.set_hypothesis_home_dir(scratch / ".hypothesis")
     sys.dont_write_bytecode = True
     try:
         yield
     finally:
-        configuration.set_hypothesis_home_dir(previous_home)
+        configuration.set_hypothesis_home_dir(None)  # back to Hypothesis' default, ./.hypothesis
         sys.dont_write_bytecode = previous_bytecode
 
 

@@ -342,7 +342,8 @@ def _calls(function, target, operation: str) -> list[tuple[object, dict]]:
     if inner is not None:
         quick_settings = settings(settings.get_profile(SELFTEST_PROFILE), max_examples=QUICK_EXAMPLES)
         # A fresh wrapper: the suite's own function keeps its settings for the rest of the session.
-        runnable = quick_settings(given(**function.hypothesis._given_kwargs)(inner))
+        strategies, named = function.regverify_given  # conformance properties use strategies.given, which keeps them
+        runnable = quick_settings(given(*strategies, **named)(inner))
         parameters = inspect.signature(inner).parameters
     else:
         runnable, parameters = function, inspect.signature(function).parameters

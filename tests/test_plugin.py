@@ -97,6 +97,11 @@ def test_a_foreign_project_in_the_same_environment_keeps_its_profile_examples_an
     assert "4 passed" in done.stdout, done.stdout[-2000:]
 
 
+class _Options(SimpleNamespace):
+    def getoption(self, name, default=None):
+        return getattr(self, name, default)
+
+
 class _Metafunc:
     """What pytest_generate_tests reads of a property: its markers, arguments and the session's choices."""
 
@@ -114,8 +119,8 @@ class _Metafunc:
             originalname=function.__name__,
             get_closest_marker=lambda name: next((m for m in marks if m.name == name), None),
             iter_markers=lambda name: [m for m in marks if m.name == name])
-        self.config = SimpleNamespace(_regverify_targets=[load_target("torch")], _regverify_devices=devices,
-                                      _regverify_absent=[])
+        self.config = _Options(_regverify_targets=[load_target("torch")], _regverify_devices=devices,
+                               _regverify_absent=[], impl=["torch"])
         self.cells: list = []
 
     def parametrize(self, names, params) -> None:
@@ -166,3 +171,59 @@ def test_the_audit_page_bounds_the_false_failure_rates_and_lists_each_failing_se
     assert audit.run_rate_upper == pytest.approx(0.0235, abs=5e-4)  # Clopper-Pearson 95 % for 1 of 200
     assert "| 17 | `t::a[numpy]` | keep count 61 of 100 |" in page and "`t::b[torch]`" in page
     assert "the 2000 cells without random checks ran once" in page
+
+
+def test_a_plain_run_checks_the_references_and_full_adds_pytorchs_built_ins_and_every_installed_library(monkeypatch):
+    from impls.protocol.target import installed_library_targets
+
+    monkeypatch.delenv("REGVERIFY_IMPL", raising=False)
+    per_change = plugin.target_specs(_Options(impl=None, full=False))
+    full = plugin.target_specs(_Options(impl=None, full=True))
+    assert per_change == ["numpy", "torch"], f"a plain pytest checks {per_change}, but should check numpy and torch"
+    assert full == ["numpy", "torch", "torch-native", *installed_library_targets()], f"--full checks {full}"
+    named = plugin.target_specs(_Options(impl=["torch-native"], full=True))
+    assert named == ["torch-native"], f"--impl names the targets even under --full, got {named}"
+
+
+def test_a_plain_run_checks_float32_and_float64_and_records_the_other_dtypes_as_left_to_full(monkeypatch):
+    from regverify.conformance import test_every_operation
+
+    monkeypatch.delenv("REGVERIFY_IMPL", raising=False)
+    property_ = test_every_operation.test_same_generator_state_gives_the_same_output
+    plain, named = _Metafunc(property_, ["cpu"]), _Metafunc(property_, ["cpu"])
+    plain.config.impl = None
+    plugin.pytest_generate_tests(plain)
+    plugin.pytest_generate_tests(named)
+    assert {c["dtype"] for c in plain.cells} == {"float32", "float64"}, {c["dtype"] for c in plain.cells}
+    assert {"float16", "bfloat16"} <= {c["dtype"] for c in named.cells}, "a named target is checked in every dtype"
+    left = {c["dtype"] for c in plain.config._regverify_absent if c["reason"].startswith("per-change run")}
+    assert left == {"float16", "bfloat16"}, f"cells left to --full recorded for {left}"
+
+
+class _Item(SimpleNamespace):
+    def get_closest_marker(self, name):
+        return name if name in self.marks else None
+
+
+class _Hook:
+    def __init__(self, deselected: list) -> None:
+        self.deselected = deselected
+
+    def pytest_deselected(self, items: list) -> None:
+        self.deselected.extend(items)
+
+
+def test_full_tier_meta_tests_are_deselected_and_counted_unless_full_is_given():
+    import tests.conftest as meta
+
+    for full in (False, True):
+        deselected: list = []
+        config = _Options(full=full, hook=_Hook(deselected))
+        items = [_Item(name="quick", marks=()), _Item(name="sweep", marks=("full",)), _Item(name="e2e", marks=("end_to_end",))]
+        meta.pytest_collection_modifyitems(None, config, items)
+        kept = [item.name for item in items]
+        if full:
+            assert kept == ["quick", "sweep", "e2e"] and not deselected, f"--full kept {kept}, deselected {deselected}"
+        else:
+            assert kept == ["quick", "e2e"] and [i.name for i in deselected] == ["sweep"], f"kept {kept}"
+            assert config._regverify_full_deselected == 1

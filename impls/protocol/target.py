@@ -29,6 +29,9 @@ DEFAULT_TARGETS: tuple[str, ...] = ("numpy", "torch", "torch-native")
 #: What a plain `pytest` checks on every change: regverify's own references, the code a change here can break.
 #: PyTorch's built-ins and the other libraries change only with their releases; CI (`pytest --full`) checks them.
 PER_CHANGE_TARGETS: tuple[str, ...] = ("numpy", "torch")
+#: ... in these dtypes: their arithmetic is what a change to a formula moves; the half-precision cells (dtype kept,
+#: tolerances of 16-bit arithmetic) run under `pytest --full`, in CI, and wherever targets are named.
+PER_CHANGE_DTYPES: tuple[str, ...] = ("float32", "float64")
 #: Library targets: short name -> (the package they adapt, the extra that installs it).
 LIBRARY_TARGETS: dict[str, tuple[str, str]] = {
     "keras": ("keras", "pip install 'regverify[keras]'"),

@@ -44,19 +44,23 @@ _PROFILE_SETTINGS = dict(deadline=None, print_blob=True,
 #: Where the scheduled profile keeps the examples that failed, so the next scheduled run replays them first.
 SCHEDULED_DATABASE = os.environ.get("REGVERIFY_EXAMPLE_DB", os.path.join(".hypothesis", "regverify-scheduled"))
 #: The suite's Hypothesis profiles: own names, so a project that registers "ci" keeps its own.
+#: The derandomized profiles do not shrink: their first failing example is the same on every run and its replay
+#: line reruns it, while shrinking re-runs the property tens of times (half of a buggy homework file's check time,
+#: minutes for a library's documented finding, whose first failing example is the evidence). The exploring profiles
+#: (dev, thorough, scheduled) shrink to a minimal example.
+_NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 PROFILES = {
-    "regverify-ci": settings(max_examples=CI_EXAMPLES, derandomize=True, database=None, **_PROFILE_SETTINGS),
+    "regverify-ci": settings(max_examples=CI_EXAMPLES, derandomize=True, database=None, phases=_NO_SHRINK,
+                             **_PROFILE_SETTINGS),
     "regverify-dev": settings(max_examples=CI_EXAMPLES, **_PROFILE_SETTINGS),
     "regverify-thorough": settings(max_examples=THOROUGH_EXAMPLES, **_PROFILE_SETTINGS),
     # Nightly or weekly runs: fresh random examples every run (not derandomized), thorough's size, and a persisted
     # example database, so a failure found once is replayed first by every later run until it is fixed.
     "regverify-scheduled": settings(max_examples=THOROUGH_EXAMPLES, derandomize=False,
                                     database=DirectoryBasedExampleDatabase(SCHEDULED_DATABASE), **_PROFILE_SETTINGS),
-    # `regverify check`'s default: regverify-ci's examples without the shrink phase. Shrinking a failure re-runs
-    # the property tens of times (half of a buggy homework file's check time); the first failing example,
-    # derandomized, is as reproducible. `regverify check --profile ci` shrinks.
-    "regverify-check": settings(max_examples=CI_EXAMPLES, derandomize=True, database=None,
-                                phases=[Phase.explicit, Phase.reuse, Phase.generate], **_PROFILE_SETTINGS),
+    # `regverify check`'s default: regverify-ci's examples (`regverify check --profile dev` shrinks a failure).
+    "regverify-check": settings(max_examples=CI_EXAMPLES, derandomize=True, database=None, phases=_NO_SHRINK,
+                                **_PROFILE_SETTINGS),
 }
 for _name, _profile in PROFILES.items():
     settings.register_profile(_name, _profile)
@@ -132,9 +136,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _selected_targets(config: pytest.Config) -> list:
-    from impls.protocol import TargetLoadError, load_target
+def per_change_run(config: pytest.Config) -> bool:
+    """A plain `pytest`: no --full, no target named. It checks the references in PER_CHANGE_DTYPES only."""
+    return not (config.getoption("full", False) or config.getoption("impl") or os.environ.get("REGVERIFY_IMPL"))
 
+
+def target_specs(config: pytest.Config) -> list[str]:
+    """What the run checks: --impl, else $REGVERIFY_IMPL, else the per-change targets (under --full: the built-in
+    targets and every library target installed)."""
     specs = config.getoption("impl") or []
     if not specs and os.environ.get("REGVERIFY_IMPL"):
         specs = [s for s in os.environ["REGVERIFY_IMPL"].split(",") if s]
@@ -143,6 +152,13 @@ def _selected_targets(config: pytest.Config) -> list:
 
         specs = ([*DEFAULT_TARGETS, *installed_library_targets()] if config.getoption("full", False)
                  else list(PER_CHANGE_TARGETS))
+    return specs
+
+
+def _selected_targets(config: pytest.Config) -> list:
+    from impls.protocol import TargetLoadError, load_target
+
+    specs = target_specs(config)
     try:
         return [load_target(spec) for spec in specs]
     except TargetLoadError as error:
@@ -298,6 +314,12 @@ def register_markers(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    import gc
+
+    # Collection imports the libraries, evaluates the ledger and builds every item: nearly all of it lives to the
+    # end of the session, so the cyclic collector would only re-scan it (2 s of a run, for ~10 MB it could free).
+    # It is back on, with all of that frozen, when collection ends (pytest_collection_finish).
+    gc.disable()
     register_markers(config)
     config._regverify_targets = None  # loaded lazily: only suites that ask for `target` need them
     config._regverify_devices, config._regverify_devices_named = _selected_devices(config)
@@ -376,6 +398,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     dtype_marker = metafunc.definition.get_closest_marker("dtypes")
     requirements = tuple(r for m in metafunc.definition.iter_markers("requires") for r in m.args)
     wanted = [name for name in ("operation", "case", "device", "dtype") if name in metafunc.fixturenames]
+    from impls.protocol.target import PER_CHANGE_DTYPES
+
+    per_change = per_change_run(metafunc.config)
     params = []
     for target in _targets(metafunc.config):
         for operation, cases in operations:
@@ -388,6 +413,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                            else lacking(target, operation, device, requirements))
                 for dtype in (dtypes if "dtype" in wanted else [None]):
                     reason = missing or (device_unavailable_reason(device) if device is not None else None)
+                    if not reason and per_change and dtype is not None and dtype not in PER_CHANGE_DTYPES:
+                        reason = "per-change run: float32 and float64 (pytest --full checks every dtype)"
                     if reason:
                         _absent(metafunc, target, operation, device, dtype, reason)
                         continue
@@ -443,6 +470,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # the cyclic collector stops re-scanning them on every full collection (7 s of a default run otherwise).
     gc.collect()
     gc.freeze()
+    gc.enable()
     cells_out = os.environ.get("REGVERIFY_CELLS_OUT")
     # Under pytest-xdist the controller does not collect; every worker collects the same cells, so gw0 writes.
     worker = getattr(session.config, "workerinput", {}).get("workerid", "gw0")
@@ -538,20 +566,7 @@ def pytest_runtest_call(item: pytest.Item):
     derandomized = item.config._regverify_profile in DERANDOMIZED_PROFILES
     if derandomized and getattr(test, "is_hypothesis_test", False) and hasattr(item, "callspec"):
         seed(cell_seed(item))(test)
-    # A documented finding is expected to fail: its first failing example is the evidence, so it is not shrunk
-    # (shrinking a library's failure costs minutes and says nothing the message does not).
-    finding = getattr(item, "_regverify_finding", False) and getattr(test, "is_hypothesis_test", False)
-    held = getattr(test, "_hypothesis_internal_use_settings", None) if finding else None
-    if finding:
-        from hypothesis import Phase
-
-        test._hypothesis_internal_use_settings = settings(
-            held or settings(), phases=[Phase.explicit, Phase.reuse, Phase.generate])
-    try:
-        yield
-    finally:
-        if finding:
-            test._hypothesis_internal_use_settings = held
+    yield
 
 
 def replay_command(item: pytest.Item) -> list[str]:

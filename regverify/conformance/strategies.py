@@ -7,13 +7,27 @@ make the arrays, so examples stay cheap and every failure is replayable from a f
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import hypothesis
 import numpy as np
 from hypothesis import strategies as st
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def given(*strategies: st.SearchStrategy, **named: st.SearchStrategy) -> Callable[[Callable], Callable]:
+    """hypothesis.given, keeping the strategies on the test as ``regverify_given`` (args, kwargs): the in-process
+    defect check (regverify.selftest) wraps the property's own test again with them under its own settings."""
+
+    def decorate(test: Callable) -> Callable:
+        wrapped = hypothesis.given(*strategies, **named)(test)
+        wrapped.regverify_given = (strategies, named)
+        return wrapped
+
+    return decorate
 
 
 _SIGNS = np.array([-1.0, 1.0])

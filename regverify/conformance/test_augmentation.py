@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given, settings
+from hypothesis import assume, settings
 from hypothesis import strategies as st
 
 import regstats as stats
@@ -40,7 +40,7 @@ from regverify.conformance.assertions import (
     assert_variance,
     assert_within,
 )
-from regverify.conformance.strategies import SEEDS
+from regverify.conformance.strategies import SEEDS, given
 from regverify.conformance.tolerances import eps
 
 

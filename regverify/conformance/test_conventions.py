@@ -15,11 +15,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from impls.protocol import conventions
 from regverify.conformance.assertions import as_numpy, assert_exact, assert_within
+from regverify.conformance.strategies import given
 from regverify.conformance.tolerances import eps
 
 SEEDS = st.integers(0, 2**32 - 1)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given
+from hypothesis import assume
 from hypothesis import strategies as st
 
 import regstats as stats
@@ -28,7 +28,7 @@ from regverify.conformance.assertions import (
     assert_exact,
     block_seed,
 )
-from regverify.conformance.strategies import dropout_cases, gradient_shapes, open_probabilities
+from regverify.conformance.strategies import dropout_cases, given, gradient_shapes, open_probabilities
 from regverify.conformance.tolerances import eps
 
 OPERATIONS = ("dropout", "dropout_standard")

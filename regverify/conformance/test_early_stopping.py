@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from regverify.conformance.assertions import as_numpy, assert_exact
+from regverify.conformance.strategies import given
 
 OPERATION = "EarlyStopping"
 

@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 import regstats as stats
@@ -29,6 +29,7 @@ from impls.protocol import OPERATIONS, conventions
 from regstats import budget
 from regverify.conformance.assertions import as_numpy, assert_binomial, assert_close, assert_exact
 from regverify.conformance.plugin import per_cell_examples
+from regverify.conformance.strategies import given
 from regverify.conformance.tolerances import eps
 
 SEEDS = st.integers(0, 2**32 - 1)

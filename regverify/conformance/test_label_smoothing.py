@@ -23,13 +23,13 @@ from typing import Literal, get_args
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from impls.protocol import conventions
 from regverify.conformance import covering
 from regverify.conformance.assertions import as_numpy, assert_close, assert_matches_central_differences
-from regverify.conformance.strategies import SEEDS
+from regverify.conformance.strategies import SEEDS, given
 from regverify.conformance.tolerances import eps
 
 SMOOTH = "smooth_labels"

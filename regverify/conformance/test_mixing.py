@@ -20,7 +20,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given, settings
+from hypothesis import assume, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
@@ -34,7 +34,7 @@ from regverify.conformance.assertions import (
     assert_raises_invalid,
     assert_within,
 )
-from regverify.conformance.strategies import SEEDS, case_values
+from regverify.conformance.strategies import SEEDS, case_values, given
 from regverify.conformance.tolerances import eps
 
 #: α values drawn: the grid keeps the KS design (one bisection per α) cacheable.

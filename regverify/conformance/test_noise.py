@@ -29,7 +29,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given, settings
+from hypothesis import assume, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
@@ -55,6 +55,7 @@ from regverify.conformance.strategies import (
     Case,
     case_values,
     dropout_cases,
+    given,
     gradient_shapes,
     open_probabilities,
     probabilities,

@@ -21,13 +21,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from impls.protocol import load_target
 from impls.protocol.normalization import BATCH_NORM_CONVENTION_VALUES
 from regverify.conformance.assertions import as_numpy, assert_exact, assert_within
-from regverify.conformance.strategies import SEEDS, case_values
+from regverify.conformance.strategies import SEEDS, case_values, given
 
 OPERATIONS = ("batch_norm", "layer_norm")
 

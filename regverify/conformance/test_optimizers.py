@@ -14,12 +14,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from regverify.conformance import covering
 from regverify.conformance.assertions import as_numpy, assert_exact
-from regverify.conformance.strategies import SEEDS, Case, case_values
+from regverify.conformance.strategies import SEEDS, Case, case_values, given
 from regverify.conformance.test_penalties import assert_within
 from regverify.conformance.tolerances import eps
 

@@ -16,12 +16,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from impls.protocol import conventions, load_target
 from regverify.conformance.assertions import as_numpy, assert_close, assert_exact
-from regverify.conformance.strategies import SEEDS, Case, case_values
+from regverify.conformance.strategies import SEEDS, Case, case_values, given
 from regverify.conformance.tolerances import eps
 
 PENALTIES = ("l2_penalty", "l1_penalty", "elastic_net_penalty", "entropy_penalty", "orthogonality_penalty")
