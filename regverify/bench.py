@@ -236,6 +236,8 @@ def suite_time(scratch: Path) -> dict:
     env = {"CI": "true", "REGVERIFY_DESIGNS_OUT": str(designs_file)}
     serial_s, serial_rc, _ = _pytest([], scratch / "serial.jsonl", env)
     parallel_s, parallel_rc, _ = _pytest(["-n", "auto"], scratch / "parallel.jsonl", {"CI": "true"})
+    full_s, full_rc, _ = _pytest(["--full"], scratch / "full.jsonl", {"CI": "true"})
+    full_cases = len(read_reportlog(scratch / "full.jsonl"))
     results = read_reportlog(scratch / "serial.jsonl")
     slowest = sorted(results, key=lambda r: r.duration, reverse=True)[:10]
     per_module: dict[str, float] = defaultdict(float)
@@ -244,6 +246,7 @@ def suite_time(scratch: Path) -> dict:
     out = {
         "serial_seconds": serial_s, "serial_exit": serial_rc, "parallel_seconds": parallel_s,
         "parallel_exit": parallel_rc, "workers": os.cpu_count(), "test_cases": len(results),
+        "full_seconds": full_s, "full_exit": full_rc, "full_test_cases": full_cases,
         "slowest": [{"nodeid": r.nodeid, "seconds": r.duration} for r in slowest],
         "per_module": dict(sorted(per_module.items(), key=lambda kv: -kv[1])),
         **(json.loads(designs_file.read_text()) if designs_file.exists() else {"checks": 0, "designs": []}),
@@ -422,9 +425,13 @@ def markdown(data: dict) -> str:
                   "target ≤ 60 s)",
                   f"- pytest-xdist `-n auto` ({suite['workers']} workers): **{suite['parallel_seconds']:.1f} s** "
                   f"(exit {suite['parallel_exit']})"]
+        if "full_seconds" in suite:
+            lines.append(f"- `pytest --full` (what CI runs: + torch-native, the installed libraries, float16/bfloat16, the "
+                         f"full-tier meta-tests), serial: **{suite['full_seconds']:.1f} s** (exit {suite['full_exit']}, "
+                         f"{suite['full_test_cases']} test cases)")
         thorough = data.get("thorough")
         if thorough:
-            lines.append(f"- `thorough` profile (10x examples, α/10), `-n auto`: **{thorough['seconds']:.1f} s** "
+            lines.append(f"- `thorough` profile (12x examples, α/12), `-n auto`: **{thorough['seconds']:.1f} s** "
                          f"(exit {thorough['exit']}; target ≤ 900 s; measured {thorough['when']})")
         lines += ["", "Time per test module (serial):", "", "| module | seconds |", "|---|---|"]
         lines += [f"| {m} | {s:.2f} |" for m, s in suite["per_module"].items()]
@@ -512,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         if "suite" in parts:
-            with _phase(console, "suite: the default suite, serial then -n auto", "about 1-2 minutes"):
+            with _phase(console, "suite: the default suite, serial then -n auto, then --full", "about 4-5 minutes"):
                 suite = suite_time(scratch)
             data["efficiency"] = efficiency(suite.pop("designs"))
             data["suite"] = {**suite, "when": now()}

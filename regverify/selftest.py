@@ -527,12 +527,14 @@ def flake_audit(
     """
     if seeds < 1:
         raise ValueError(f"flake_audit: seeds must be >= 1, got {seeds!r}")
+    from impls.protocol.target import DEFAULT_TARGETS
+
     seed_values = list(range(first_seed, first_seed + seeds))
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "audit.jsonl"
-        run = runner.run_suite(
-            log, impls=impls, devices=devices, profile="regverify-dev", conformance_only=True, workers=workers,
+        run = runner.run_suite(  # named targets: every dtype, not the per-change run's two
+            log, impls=list(impls) or list(DEFAULT_TARGETS), devices=devices, profile="regverify-dev", conformance_only=True, workers=workers,
             extra=[f"--audit-seeds={seeds}", f"--audit-first-seed={first_seed}", *extra], families=families,
             on_total=on_total, on_done=on_done,
         )
