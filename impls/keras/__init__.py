@@ -182,7 +182,9 @@ FINDINGS: dict[str, str] = {
         "variance after 2 steps is off by 1.9× the rounding bound of the two-pass variance",
     "test_normalization_stays_accurate_when_the_mean_dwarfs_the_std[keras-batch_norm-cpu-float32]":
         "keras's batch variance E[x²] − E[x]² loses every digit when the mean dwarfs the std (ops.moments, torch backend)",
-    "test_max_norm_keeps_inside_units_bitwise_and_projects_outside_units_onto_the_sphere[keras-cpu-float64]":
+    # In float64 every drawn case shows it; in float32 the factor 1 − 1e-7/n is an ulp or less, so whether a cell
+    # shows it depends on the norms its examples draw (seen with 10 examples a cell: 0.8073013 for 0.8073014).
+    "test_max_norm_keeps_inside_units_bitwise_and_projects_outside_units_onto_the_sphere[keras-*]":
         "keras.constraints.MaxNorm multiplies every unit by clip(n, 0, c)/(n + 1e-7), so units already inside the ball "
         "shrink by n/(n + 1e-7) instead of staying unchanged (the projection onto the ball)",
     **{f"test_clip_grad_norm_is_a_bitwise_no_op_below_the_threshold[keras-cpu-{dtype}]":

@@ -44,15 +44,16 @@ _PROFILE_SETTINGS = dict(deadline=None, print_blob=True,
 #: Where the scheduled profile keeps the examples that failed, so the next scheduled run replays them first.
 SCHEDULED_DATABASE = os.environ.get("REGVERIFY_EXAMPLE_DB", os.path.join(".hypothesis", "regverify-scheduled"))
 #: The suite's Hypothesis profiles: own names, so a project that registers "ci" keeps its own.
-#: The derandomized profiles do not shrink: their first failing example is the same on every run and its replay
-#: line reruns it, while shrinking re-runs the property tens of times (half of a buggy homework file's check time,
-#: minutes for a library's documented finding, whose first failing example is the evidence). The exploring profiles
-#: (dev, thorough, scheduled) shrink to a minimal example.
+#: The per-change profiles (ci, dev, check) do not shrink: shrinking re-runs the property tens of times (half of a
+#: buggy homework file's check time; a library's 100-odd documented findings, whose first failing example is the
+#: evidence, took a report from 27 s to 200 s of Keras cells). A derandomized failure reruns from its replay line, a
+#: dev one from the @reproduce_failure blob it prints. The long profiles (thorough, scheduled) shrink to a minimal
+#: example.
 _NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 PROFILES = {
     "regverify-ci": settings(max_examples=CI_EXAMPLES, derandomize=True, database=None, phases=_NO_SHRINK,
                              **_PROFILE_SETTINGS),
-    "regverify-dev": settings(max_examples=CI_EXAMPLES, **_PROFILE_SETTINGS),
+    "regverify-dev": settings(max_examples=CI_EXAMPLES, phases=_NO_SHRINK, **_PROFILE_SETTINGS),
     "regverify-thorough": settings(max_examples=THOROUGH_EXAMPLES, **_PROFILE_SETTINGS),
     # Nightly or weekly runs: fresh random examples every run (not derandomized), thorough's size, and a persisted
     # example database, so a failure found once is replayed first by every later run until it is fixed.
