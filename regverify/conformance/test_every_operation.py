@@ -107,9 +107,10 @@ def test_invalid_parameter_error_names_it_its_value_and_range(target, operation,
 # ---------------------------------------------------------------- theory: stochastic operations with an example
 
 
-#: The three properties below draw only the generator seed (the spec's example makes the rest from it) and hold
-#: for every call: a cell is one operation × target × device × dtype, so 4 seeds a cell give each operation ~16
-#: calls a run (its ~4 cells), where 12 would spend 1 s of the per-change budget on 2,900 more of the same.
+#: The three properties below draw only the generator seed (the spec's example fixes shape and p) and hold for
+#: every call: a cell is one operation × target × device × dtype, so 4 seeds a cell give each operation 16 calls a
+#: run in its 4 per-change cells (more under --full), where the profile's 10 would repeat the same check on more
+#: seeds of the same input law (~1 s of a run for the three).
 SEED_ONLY_EXAMPLES = per_cell_examples(4)
 
 
