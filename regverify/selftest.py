@@ -534,7 +534,8 @@ def flake_audit(
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "audit.jsonl"
         run = runner.run_suite(  # named targets: every dtype, not the per-change run's two
-            log, impls=list(impls) or list(DEFAULT_TARGETS), devices=devices, profile="regverify-dev", conformance_only=True, workers=workers,
+            log, impls=list(impls) or list(DEFAULT_TARGETS), devices=devices, profile="regverify-dev",
+            conformance_only=True, workers=workers,
             extra=[f"--audit-seeds={seeds}", f"--audit-first-seed={first_seed}", *extra], families=families,
             on_total=on_total, on_done=on_done,
         )

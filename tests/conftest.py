@@ -10,8 +10,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from regverify.conformance.plugin import register_markers
+    from regverify.conformance.plugin import load_suite_profile, register_markers
 
+    load_suite_profile(config)  # before any test module imports a suite property
     config.addinivalue_line("markers", "end_to_end(name): the test waits for this subprocess run (tests/test_cli.py)")
     register_markers(config)  # meta-tests import the suite's modules, whose marks must be known
 

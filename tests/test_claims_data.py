@@ -147,40 +147,34 @@ def test_python_fields_must_agree_with_the_data_file(load):
         load(agreeing.replace("The first claim.", "Another statement."), SPLIT)
 
 
-def test_a_record_without_evidence_or_reason_names_the_id_and_the_file(load):
-    with pytest.raises(ValueError, match=r"claim NOTES\.THIRD in .*claims_data_case_0\.toml: no evidence function"):
-        load('''
-            @claim(id="NOTES.FIRST")
-            def _first() -> Evidence:
-                return _holds()
-        ''', SPLIT)
+def _one_claim(claim_id: str) -> str:
+    """A claims module with one evidence function, for `claim_id`."""
+    return f'''
+        @claim(id="{claim_id}")
+        def _evidence() -> Evidence:
+            return _holds()
+    '''
 
 
-def test_a_decorator_without_a_record_or_statement_names_the_id_and_the_file(load):
-    with pytest.raises(ValueError, match=r'claim NOTES\.MISSING: no record \["NOTES\.MISSING"\] in .*case_0\.toml'):
-        load('''
-            @claim(id="NOTES.MISSING")
-            def _missing() -> Evidence:
-                return _holds()
-        ''', SPLIT)
+#: (the one claim the module defines, its data file, the error that names what is wrong and where)
+BAD_DATA = {
+    "a record without evidence or reason": (
+        "NOTES.FIRST", SPLIT, r"claim NOTES\.THIRD in .*claims_data_case_0\.toml: no evidence function"),
+    "a decorator without a record or statement": (
+        "NOTES.MISSING", SPLIT, r'claim NOTES\.MISSING: no record \["NOTES\.MISSING"\] in .*case_0\.toml'),
+    "a reason and an evidence function for one claim": (
+        "NOTES.SECOND", SPLIT, r"NOTES\.SECOND: .* gives a `reason` .* and .* an evidence function"),
+    "an unknown field in a record": (
+        "NOTES.FIRST", SPLIT.replace('statement = "The first claim."', 'statment = "The first claim."'),
+        r"claim NOTES\.FIRST in .*\.toml: unknown field\(s\) statment"),
+}
 
 
-def test_a_reason_and_an_evidence_function_for_one_claim_is_an_error(load):
-    with pytest.raises(ValueError, match=r"NOTES\.SECOND: .* gives a `reason` .* and .* an evidence function"):
-        load('''
-            @claim(id="NOTES.SECOND")
-            def _second() -> Evidence:
-                return _holds()
-        ''', SPLIT)
-
-
-def test_an_unknown_field_in_a_record_is_an_error(load):
-    with pytest.raises(ValueError, match=r"claim NOTES\.FIRST in .*\.toml: unknown field\(s\) statment"):
-        load('''
-            @claim(id="NOTES.FIRST")
-            def _first() -> Evidence:
-                return _holds()
-        ''', SPLIT.replace('statement = "The first claim."', 'statment = "The first claim."'))
+@pytest.mark.parametrize("case", list(BAD_DATA))
+def test_bad_claims_data_is_an_error_naming_the_claim_and_the_file(load, case):
+    claim_id, data, message = BAD_DATA[case]
+    with pytest.raises(ValueError, match=message):
+        load(_one_claim(claim_id), data)
 
 
 def test_every_built_in_record_is_a_claim_of_its_module_in_file_order():

@@ -59,7 +59,7 @@ PROFILES = {
     # example database, so a failure found once is replayed first by every later run until it is fixed.
     "regverify-scheduled": settings(max_examples=THOROUGH_EXAMPLES, derandomize=False,
                                     database=DirectoryBasedExampleDatabase(SCHEDULED_DATABASE), **_PROFILE_SETTINGS),
-    # `regverify check`'s default: regverify-ci's examples (`regverify check --profile dev` shrinks a failure).
+    # `regverify check`'s default: regverify-ci's examples (`regverify check --profile thorough` shrinks a failure).
     "regverify-check": settings(max_examples=CI_EXAMPLES, derandomize=True, database=None, phases=_NO_SHRINK,
                                 **_PROFILE_SETTINGS),
 }
@@ -69,8 +69,8 @@ for _name, _profile in PROFILES.items():
 
 def per_cell_examples(n: int) -> settings:
     """Settings for a property that needs fewer examples per cell than the profile gives: `n` in the per-change
-    profiles, `n` times as many as the active profile gives beyond them (thorough, scheduled: 10 n). Read at
-    import, after pytest_configure has loaded the profile."""
+    profiles, and as many times more as the active profile gives beyond them (thorough, scheduled: 12 n). Read
+    at import, after pytest_configure has loaded the profile."""
     return settings(max_examples=max(1, round(n * settings.default.max_examples / CI_EXAMPLES)))
 
 
@@ -93,7 +93,8 @@ def profile_name(short: str) -> str:
 def add_full_option(parser: pytest.Parser) -> None:
     """``--full``: the per-change suite plus what CI adds to it: the cells of PyTorch's built-ins and of every
     library target installed here (keras, kornia, ...), and the meta-tests marked ``full``, which re-derive the
-    checker's own guarantees at full size. Both conftests declare it, since either directory can be run alone; the second declaration is a no-op."""
+    checker's own guarantees at full size. Both conftests declare it, since either directory can be run alone;
+    the second declaration is a no-op."""
     try:
         parser.addoption("--full", action="store_true", default=False,
                          help="also check PyTorch's built-ins (torch-native) and every library target installed, and "
@@ -289,7 +290,6 @@ def _mark_findings(item: pytest.Item) -> None:
     for pattern, text in _finding_patterns(target):
         if _matches(pattern, item.name):
             item.add_marker(pytest.mark.xfail(strict=strict, reason=f"FINDING: {target.name}: {text}"))
-            item._regverify_finding = True
             return
 
 
@@ -313,6 +313,22 @@ def register_markers(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
 
 
+def load_suite_profile(config: pytest.Config) -> str:
+    """Load the suite's profile (--hypothesis-profile, else regverify-ci under CI=true, else regverify-dev) and
+    return its name. The meta-tests' conftest calls it too: they import the suite's properties, whose settings are
+    fixed when their module is imported, so the profile must be loaded first even in a run of tests/ alone."""
+    profile = config.getoption("hypothesis_profile", default=None)
+    name = profile or ("regverify-ci" if os.environ.get("CI", "").lower() == "true" else "regverify-dev")
+    try:
+        settings.get_profile(name)
+    except InvalidArgument:
+        raise pytest.UsageError(f"--hypothesis-profile: unknown profile {profile!r}; expected one of "
+                                f"{', '.join(PROFILE_MULTIPLIER)}") from None
+    if not profile:
+        settings.load_profile(name)
+    return name
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     import gc
@@ -325,16 +341,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config._regverify_targets = None  # loaded lazily: only suites that ask for `target` need them
     config._regverify_devices, config._regverify_devices_named = _selected_devices(config)
     config._regverify_absent = []  # cells not generated, as conformance-matrix data
-    profile = config.getoption("hypothesis_profile", default=None)
-    config._regverify_profile = profile or ("regverify-ci" if os.environ.get("CI", "").lower() == "true"
-                                            else "regverify-dev")
-    try:
-        settings.get_profile(config._regverify_profile)
-    except InvalidArgument:
-        raise pytest.UsageError(f"--hypothesis-profile: unknown profile {profile!r}; expected one of "
-                                f"{', '.join(PROFILE_MULTIPLIER)}") from None
-    if not profile:
-        settings.load_profile(config._regverify_profile)
+    config._regverify_profile = load_suite_profile(config)
     if config._regverify_profile in DERANDOMIZED_PROFILES and config.getoption("hypothesis_seed", None) is None:
         # Each cell runs under its own @seed (pytest_runtest_call), which Hypothesis honours before this one.
         # A forced seed (Hypothesis' documented --hypothesis-seed) also spares it the source digest it would
